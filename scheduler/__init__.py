@@ -1,0 +1,1 @@
+"""Reminders and digests (occurrence rules, tick, APScheduler runner) arrive with the reminders issue."""
