@@ -1,0 +1,88 @@
+"""`ae-bot run | tick --at ISO-TIME | db upgrade`."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import datetime, timezone
+
+from . import logs
+from .db import Database
+from .settings import Settings
+
+log = logging.getLogger("ae_bot")
+
+MISSING = """ae-bot can't start: {names} {verb} not set.
+
+Set {them} in the environment or in a .env file next to where you run ae-bot. Get them from
+https://api.slack.com/apps → your app (create it from app_manifest.yml if you have none):
+SLACK_BOT_TOKEN is the "Bot User OAuth Token" (xoxb-…) under OAuth & Permissions after you
+install the app; SLACK_SIGNING_SECRET is under Basic Information → App Credentials; for Socket
+Mode set SLACK_APP_TOKEN to an app-level token (xapp-…) with connections:write, made under
+Basic Information → App-Level Tokens. See README.md, "Create the Slack app"."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ae-bot", description="The account executive's assistant for Slack.")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("run", help="serve Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT)")
+    tick = sub.add_parser("tick", help="run one reminder tick at an instant, then exit")
+    tick.add_argument("--at", required=True, help="ISO-8601 instant, e.g. 2026-11-30T12:00:00+01:00")
+    dbp = sub.add_parser("db", help="database commands")
+    dbp.add_argument("action", choices=["upgrade"])
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    logs.configure(settings.log_level)
+    if args.cmd == "db":
+        Database(settings.database_url).upgrade()
+        print("database is up to date")
+        return 0
+    if args.cmd == "tick":
+        return _tick(settings, args.at)
+    return _run(settings)
+
+
+def _tick(settings: Settings, at: str) -> int:
+    try:
+        now = datetime.fromisoformat(at)
+    except ValueError:
+        print(f"ae-bot tick: can't read --at {at!r}; use ISO-8601 like 2026-11-30T12:00:00Z", file=sys.stderr)
+        return 2
+    now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    Database(settings.database_url).upgrade()
+    # Reminder rules arrive with the reminders issue; until then a tick has nothing to send.
+    log.info("tick at %s: no reminder rules are defined yet", now.isoformat())
+    return 0
+
+
+def _run(settings: Settings) -> int:
+    missing = settings.missing_for_run()
+    if missing:
+        many = len(missing) > 1
+        print(MISSING.format(names=" and ".join(missing), verb="are" if many else "is",
+                             them="them" if many else "it"), file=sys.stderr)
+        return 2
+    db = Database(settings.database_url)
+    db.upgrade()
+    from .slack_app import create_app
+
+    app = create_app(settings, db)
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        log.info("starting in Socket Mode")
+        asyncio.run(AsyncSocketModeHandler(app, settings.slack_app_token).start_async())
+        return 0
+    import uvicorn
+
+    from .web import create_web
+
+    log.info("serving HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
+    uvicorn.run(create_web(app, db), host="0.0.0.0", port=settings.port, log_level="warning", access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

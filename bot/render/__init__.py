@@ -1,0 +1,1 @@
+"""Renderers: pure functions from rows to Block Kit dicts. They never touch the database."""

@@ -1,0 +1,23 @@
+"""`/ae help`: every command with one example."""
+from __future__ import annotations
+
+from .text import section
+
+COMMANDS = [
+    ("/minutes [title]", "Write up a meeting: attendees, decisions, action items; attendees sign off.",
+     "/minutes Spring campaign kick-off"),
+    ("/task @person what to do [by YYYY-MM-DD]", "Give someone an action item; they get a DM with a Done button.",
+     "/task @alice send the media plan by 2026-12-04"),
+    ("/task list", "Your open action items.", "/task list"),
+    ("/task", "The same, as a form.", "/task"),
+    ("/ae help", "This list.", "/ae help"),
+]
+
+
+def help_message() -> dict:
+    lines = [f"*`{cmd}`* — {what}\n    e.g. `{example}`" for cmd, what, example in COMMANDS]
+    return {"text": "ae-bot commands", "blocks": [
+        section("*ae-bot* keeps your minutes, action items and sign-offs. Commands:"),
+        section("\n".join(lines)),
+        section("Your open items and the minutes waiting for your sign-off are on my *Home* tab."),
+    ]}

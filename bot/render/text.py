@@ -1,0 +1,94 @@
+"""Small text helpers shared by every renderer: escaping, cutting to Block Kit limits, dates."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+
+SECTION_MAX = 3000   # characters of a section's text
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+CUT = "…"
+
+
+def esc(text: str) -> str:
+    """Escape user text for mrkdwn so it can't ping @channel or forge links."""
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fit(text: str, limit: int = SECTION_MAX, note: str = "") -> tuple[str, bool]:
+    """Cut `text` to `limit` characters with a clear "…" (and `note`); says whether it cut."""
+    if len(text) <= limit:
+        return text, False
+    keep = max(0, limit - len(CUT) - len(note))
+    return text[:keep].rstrip() + CUT + note, True
+
+
+def plain(text: str, limit: int) -> str:
+    return fit(text.replace("\n", " "), limit)[0]
+
+
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def mentions(user_ids: list[str]) -> str:
+    return ", ".join(mention(u) for u in user_ids) or "nobody"
+
+
+def day(d: date) -> str:
+    """A calendar date that Slack shows in the reader's own format (noon UTC keeps the day)."""
+    unix = int(datetime.combine(d, time(12), tzinfo=timezone.utc).timestamp())
+    return f"<!date^{unix}^{{date_short_pretty}}|{d.isoformat()}>"
+
+
+def moment(t: datetime) -> str:
+    """An instant that Slack shows in each reader's own time zone."""
+    unix = int(t.timestamp())
+    fallback = t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{unix}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def section(text: str, **extra) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(text)[0]}, **extra}
+
+
+def context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": fit(text)[0]}]}
+
+
+def button(text: str, action_id: str, value: str = "", style: str | None = None) -> dict:
+    b = {"type": "button", "text": {"type": "plain_text", "text": text, "emoji": True},
+         "action_id": action_id, "value": value}
+    if style:
+        b["style"] = style
+    return b
+
+
+def packed_sections(title: str, lines: list[str], max_sections: int) -> list[dict]:
+    """Pack lines into as few sections as fit; past `max_sections`, say how many were left out."""
+    blocks: list[dict] = []
+    current = title
+    for i, line in enumerate(lines):
+        line = fit(line, SECTION_MAX - 200)[0]
+        if len(current) + 1 + len(line) > SECTION_MAX:
+            if len(blocks) + 1 >= max_sections:
+                current += f"\n…and {len(lines) - i} more"
+                break
+            blocks.append(section(current))
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    blocks.append(section(current))
+    return blocks
+
+
+def chunks(text: str, size: int) -> list[str]:
+    """Split long text on line breaks where possible, for thread replies."""
+    out, rest = [], text
+    while len(rest) > size:
+        cut = rest.rfind("\n", 0, size)
+        cut = cut if cut > size // 2 else size
+        out.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    if rest:
+        out.append(rest)
+    return out

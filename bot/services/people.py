@@ -1,0 +1,52 @@
+"""People: the Slack users we know, with time zone and locale cached from users.info."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, select
+
+from ..db import Database
+from ..models import Person, utcnow
+
+REFRESH_AFTER = timedelta(days=1)
+
+
+def get(s: Session, team_id: str, user_id: str) -> Person | None:
+    return s.exec(select(Person).where(Person.team_id == team_id, Person.user_id == user_id)).first()
+
+
+def needs_refresh(db: Database, team_id: str, user_id: str, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    with db.transaction() as s:
+        p = get(s, team_id, user_id)
+        return p is None or p.refreshed_at is None or now - p.refreshed_at > REFRESH_AFTER
+
+
+def remember(db: Database, team_id: str, user_id: str, *, name: str = "", tz: str | None = None,
+             locale: str | None = None) -> Person:
+    """Store what users.info said about a person (the cache refreshed daily)."""
+    with db.transaction() as s:
+        p = get(s, team_id, user_id) or Person(team_id=team_id, user_id=user_id)
+        p.name = (name or p.name or "")[:200]
+        p.tz = tz if tz and _valid_zone(tz) else p.tz
+        p.locale = locale or p.locale
+        p.refreshed_at = utcnow()
+        s.add(p)
+        return p
+
+
+def today_for(db: Database, team_id: str, user_id: str, now: datetime | None = None) -> date:
+    """The calendar date where the person is (UTC when we do not know their zone yet)."""
+    with db.transaction() as s:
+        p = get(s, team_id, user_id)
+        zone = p.time_zone if p else "UTC"
+    return (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(zone)).date()
+
+
+def _valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+        return True
+    except (ZoneInfoNotFoundError, ValueError):
+        return False

@@ -1,0 +1,118 @@
+"""Action items: give one to someone, mark it done, list what is open."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import select
+
+from ..db import Database
+from ..errors import InvalidInput, NotAllowed, NotFound
+from ..models import ActionItem, ItemStatus, Minutes, utcnow
+from . import audit
+from .minutes import ITEM_TEXT_MAX
+
+USAGE = "Usage: `/task @person what to do [by YYYY-MM-DD]` — or `/task` for a form, `/task list` for your open items."
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.S)
+_BY = re.compile(r"\s+by\s+(\S+)\s*$", re.I)
+# A trailing "by X" that is a date attempt (not "by phone"): digits or day words.
+_DATEISH = re.compile(r"\d|^(today|tonight|tomorrow|yesterday|mon|tue|wed|thu|fri|sat|sun|next|this|eod|eow|end)",
+                      re.I)
+
+
+@dataclass
+class QuickTask:
+    owner_id: str
+    text: str
+    due_on: date | None
+
+
+def parse_quick(text: str) -> QuickTask:
+    """Parse `@person what to do [by YYYY-MM-DD]`; raise InvalidInput with a one-line usage."""
+    m = _MENTION.match(text.strip())
+    if not m:
+        raise InvalidInput({"text": "Who is it for? Start with an @mention. " + USAGE})
+    owner, rest = m.group(1), m.group(2).strip()
+    due = None
+    by = _BY.search(rest)
+    if by and _DATEISH.search(by.group(1)):
+        try:
+            due = date.fromisoformat(by.group(1))
+        except ValueError:
+            raise InvalidInput({"due": f"I can't read the date “{by.group(1)}”; write it as YYYY-MM-DD. "
+                                       + USAGE}) from None
+        rest = rest[:by.start()].strip()
+    if not rest:
+        raise InvalidInput({"text": "Say what is to be done. " + USAGE})
+    return QuickTask(owner, rest, due)
+
+
+def create(db: Database, team_id: str, creator_id: str, owner_id: str | None, text: str,
+           due_on: date | None, today: date) -> ActionItem:
+    errors = {}
+    text = (text or "").strip()
+    if not text:
+        errors["item_0_text"] = "Say what is to be done."
+    elif len(text) > ITEM_TEXT_MAX:
+        errors["item_0_text"] = f"Keep an action item under {ITEM_TEXT_MAX:,} characters."
+    if not owner_id:
+        errors["item_0_owner"] = "Pick who owns this action item."
+    if due_on and due_on < today:
+        errors["item_0_due"] = f"{due_on:%Y-%m-%d} is in the past; pick today or later."
+    if errors:
+        raise InvalidInput(errors)
+    with db.transaction() as s:
+        item = ActionItem(team_id=team_id, text=text, owner_id=owner_id, due_on=due_on, creator_id=creator_id)
+        s.add(item)
+        s.flush()
+        audit.record(s, team_id, creator_id, "item.created", "action_item", item.id, owner=owner_id)
+        return item
+
+
+def complete(db: Database, team_id: str, user_id: str, item_id: int) -> tuple[ActionItem, bool]:
+    """Mark done; the owner, the creator or the minutes' author may. A second click changes nothing."""
+    with db.transaction() as s:
+        item = s.exec(select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.id == item_id)
+                      .with_for_update()).first()
+        if item is None or item.status == ItemStatus.cancelled:
+            raise NotFound("That action item no longer exists (it may have been removed in an edit).")
+        allowed = {item.owner_id, item.creator_id}
+        if item.minutes_id:
+            allowed.add(s.get(Minutes, item.minutes_id).author_id)
+        if user_id not in allowed:
+            raise NotAllowed(f"Only <@{item.owner_id}>, who owns this item, or <@{item.creator_id}> "
+                             "can mark it done.")
+        if item.status == ItemStatus.done:
+            return item, False
+        item.status, item.done_at, item.done_by = ItemStatus.done, utcnow(), user_id
+        s.add(item)
+        audit.record(s, team_id, user_id, "item.done", "action_item", item.id, minutes_id=item.minutes_id)
+        return item, True
+
+
+def get(db: Database, team_id: str, item_id: int) -> ActionItem:
+    with db.transaction() as s:
+        item = s.exec(select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.id == item_id)).first()
+        if item is None:
+            raise NotFound("That action item no longer exists.")
+        return item
+
+
+def open_for(db: Database, team_id: str, owner_id: str, limit: int = 200) -> list[ActionItem]:
+    """Open items of one person, nearest due first (undated last)."""
+    with db.transaction() as s:
+        q = (select(ActionItem)
+             .where(ActionItem.team_id == team_id, ActionItem.owner_id == owner_id,
+                    ActionItem.status == ItemStatus.open)
+             .order_by(ActionItem.due_on.is_(None), ActionItem.due_on, ActionItem.id)
+             .limit(limit))
+        return list(s.exec(q))
+
+
+def set_dm(db: Database, team_id: str, item_id: int, channel: str, ts: str) -> None:
+    with db.transaction() as s:
+        item = s.exec(select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.id == item_id)).one()
+        item.dm_channel, item.dm_ts = channel, ts
+        s.add(item)

@@ -1,0 +1,69 @@
+"""The Slack app factory: a Bolt AsyncApp whose Web API client honours SLACK_API_URL and 429s."""
+from __future__ import annotations
+
+import logging
+import secrets
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (AsyncConnectionErrorRetryHandler,
+                                                         AsyncRateLimitErrorRetryHandler,
+                                                         AsyncServerErrorRetryHandler)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from .db import Database
+from .errors import UserError
+from .settings import Settings
+
+log = logging.getLogger("ae_bot")
+
+
+def web_client(settings: Settings) -> AsyncWebClient:
+    client = AsyncWebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url,
+                            timeout=10)
+    client.retry_handlers.extend([
+        AsyncRateLimitErrorRetryHandler(max_retry_count=3),   # sleeps for Retry-After, then retries
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ])
+    if not any(isinstance(h, AsyncConnectionErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(AsyncConnectionErrorRetryHandler())
+    return client
+
+
+def create_app(settings: Settings, db: Database) -> AsyncApp:
+    from handlers import register_all
+
+    app = AsyncApp(
+        client=web_client(settings),
+        signing_secret=settings.slack_signing_secret or "socket-mode-has-no-signing-secret",
+        request_verification_enabled=not settings.socket_mode or bool(settings.slack_signing_secret),
+        ignoring_self_events_enabled=True,
+    )
+    app.error(_on_error)
+    register_all(app, db)
+    return app
+
+
+def context_of(body: dict) -> dict:
+    """Who and what a request was about, for log lines."""
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    user = body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
+    what = (body.get("command") or (body.get("view") or {}).get("callback_id")
+            or ",".join(a.get("action_id", "") for a in body.get("actions") or [])
+            or (body.get("event") or {}).get("type") or body.get("type"))
+    return {"team": team, "user": user, "what": what}
+
+
+async def _on_error(error: Exception, body: dict, client: AsyncWebClient, response: BoltResponse | None):
+    """Last resort: the person hears what happened; Slack never sees a 500 from us."""
+    if response is not None:
+        response.status, response.body = 200, ""
+    from handlers.common import tell
+
+    if isinstance(error, UserError):
+        await tell(client, body, str(error))
+        return
+    ref = secrets.token_hex(3).upper()
+    log.error("unexpected error ref=%s context=%s", ref, context_of(body), exc_info=error)
+    await tell(client, body, f"Sorry — that failed (ref {ref}). Please try again in a minute; "
+                             "if it keeps failing, send this ref to whoever runs ae-bot.")

@@ -1,0 +1,39 @@
+"""The HTTP side: one ASGI app (Starlette under uvicorn) with POST /slack/events and GET /healthz.
+
+A later Teams front end mounts /api/messages on the same app, in the same process.
+"""
+from __future__ import annotations
+
+import asyncio
+
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .db import Database
+
+
+def create_web(app: AsyncApp, db: Database) -> Starlette:
+    slack = AsyncSlackRequestHandler(app)
+
+    async def events(request: Request):
+        return await slack.handle(request)
+
+    async def healthz(_request: Request):
+        try:
+            await asyncio.to_thread(_ping, db)
+        except Exception as e:  # the process is up but cannot reach its database
+            return JSONResponse({"ok": False, "database": type(e).__name__}, status_code=503)
+        return JSONResponse({"ok": True, "database": "ok"})
+
+    return Starlette(routes=[Route("/slack/events", events, methods=["POST"]),
+                             Route("/healthz", healthz, methods=["GET"])])
+
+
+def _ping(db: Database) -> None:
+    with db.engine.connect() as c:
+        c.execute(text("SELECT 1"))

@@ -1,0 +1,13 @@
+"""Thin Slack listeners, one module per domain; each module's face is `register(app, db)`."""
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.db import Database
+
+
+def register_all(app: AsyncApp, db: Database) -> None:
+    from . import help, home, minutes, tasks
+
+    for module in (minutes, tasks, home, help):
+        module.register(app, db)

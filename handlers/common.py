@@ -1,0 +1,97 @@
+"""What every handler needs: run a service off the event loop, and tell a person something."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+from typing import Callable, TypeVar
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.db import Database
+from bot.services import people
+
+T = TypeVar("T")
+log = logging.getLogger("ae_bot.handlers")
+
+
+async def run(fn: Callable[..., T], *args, **kwargs) -> T:
+    """Services are synchronous; run them in a worker thread so the event loop keeps acking."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+def team_of(body: dict) -> str:
+    return body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+
+
+def user_of(body: dict) -> str:
+    return body.get("user_id") or (body.get("user") or {}).get("id")
+
+
+def response_url_of(body: dict) -> str | None:
+    if body.get("response_url"):
+        return body["response_url"]
+    urls = body.get("response_urls") or []
+    return urls[0]["response_url"] if urls else None
+
+
+async def tell(client: AsyncWebClient, body: dict, text: str, blocks: list | None = None,
+               response_url: str | None = None) -> None:
+    """An ephemeral answer where the person is; a DM when there is no channel to answer in."""
+    user = user_of(body) or (body.get("event") or {}).get("user")
+    url = response_url or response_url_of(body)
+    try:
+        if url:
+            resp = await AsyncWebhookClient(url).send(text=text, blocks=blocks, response_type="ephemeral",
+                                                      replace_original=False)
+            if resp.status_code == 200:
+                return
+        channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+        if channel and not channel.startswith("D"):
+            try:
+                await client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+                return
+            except SlackApiError:
+                pass  # not in that channel: fall through to a DM
+        if user:
+            await client.chat_postMessage(channel=user, text=text, blocks=blocks)
+    except Exception:
+        log.exception("could not tell user=%s: %s", user, text[:200])
+
+
+async def learn_person(client: AsyncWebClient, db: Database, team_id: str, user_id: str) -> None:
+    """Cache the person's name, time zone and locale from users.info (refreshed daily)."""
+    if not team_id or not user_id or not await run(people.needs_refresh, db, team_id, user_id):
+        return
+    try:
+        info = (await client.users_info(user=user_id, include_locale=True))["user"]
+    except SlackApiError as e:
+        log.warning("users.info failed for %s: %s", user_id, e.response.get("error"))
+        return
+    await run(people.remember, db, team_id, user_id, name=info.get("real_name") or info.get("name", ""),
+              tz=info.get("tz"), locale=info.get("locale"))
+
+
+async def today(db: Database, team_id: str, user_id: str) -> date:
+    return await run(people.today_for, db, team_id, user_id)
+
+
+def state_value(view: dict, block_id: str) -> dict | None:
+    block = (view.get("state") or {}).get("values", {}).get(block_id)
+    return block.get("value") if block else None
+
+
+def text_of(view: dict, block_id: str) -> str:
+    v = state_value(view, block_id)
+    return (v or {}).get("value") or ""
+
+
+def date_of(view: dict, block_id: str) -> date | None:
+    v = (state_value(view, block_id) or {}).get("selected_date")
+    return date.fromisoformat(v) if v else None
+
+
+def user_of_select(view: dict, block_id: str) -> str | None:
+    return (state_value(view, block_id) or {}).get("selected_user")

@@ -1,0 +1,213 @@
+"""/minutes: the modal, its "Add action item" button, the summary's Sign off / Request changes / Edit."""
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.db import Database
+from bot.errors import InvalidInput, UserError
+from bot.models import MeetingKind
+from bot.render import minutes as render
+from bot.services import minutes as service
+
+from .common import (date_of, learn_person, run, state_value, team_of, tell, text_of, today, user_of,
+                     user_of_select)
+from .tasks import send_item_dm
+
+# Serialises summary updates per minutes so the last chat.update always shows the newest state.
+_summary_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+
+def parse_draft(view: dict, meta: dict, current: service.MinutesCard | None) -> service.MinutesDraft:
+    kind = ((state_value(view, "kind") or {}).get("selected_option") or {}).get("value")
+    ids = meta.get("items") or []
+    items = [service.ItemDraft(text=text_of(view, f"item_{i}_text"), owner_id=user_of_select(view, f"item_{i}_owner"),
+                               due_on=date_of(view, f"item_{i}_due"), item_id=ids[i] if i < len(ids) else None)
+             for i in range(int(meta.get("rows", 1)))]
+    old = current.minutes if current else None
+    return service.MinutesDraft(
+        kind=MeetingKind(kind) if kind in MeetingKind._value2member_map_ else MeetingKind.client_meeting,
+        title=text_of(view, "title"), held_on=date_of(view, "held_on"), place=text_of(view, "place"),
+        attendee_ids=(state_value(view, "attendees") or {}).get("selected_users") or [],
+        external_names=[n for n in text_of(view, "external").splitlines() if n.strip()],
+        notes=old.notes if meta.get("keep_notes") and old else text_of(view, "notes"),
+        decisions=old.decisions if meta.get("keep_decisions") and old else text_of(view, "decisions"),
+        items=items,
+    )
+
+
+async def post_summary(client: AsyncWebClient, db: Database, card: service.MinutesCard,
+                       response_url: str | None = None) -> bool:
+    """Post the summary (joining a public channel if needed); tell the author when we can't."""
+    m = card.minutes
+    if m.message_ts:
+        await refresh_summary(client, db, m.team_id, m.id)
+        return True
+    message = render.summary(card)
+    try:
+        posted = await _post_or_join(client, m.channel_id, message)
+    except SlackApiError as e:
+        if e.response.get("error") not in ("not_in_channel", "channel_not_found", "method_not_supported_for_channel_type"):
+            raise
+        notice = render.not_posted(m.channel_id, m.id)
+        await tell(client, {"user": {"id": m.author_id}}, notice["text"], notice["blocks"], response_url=response_url)
+        return False
+    channel, ts = posted["channel"], posted["ts"]
+    link = (await client.chat_getPermalink(channel=channel, message_ts=ts)).get("permalink")
+    await run(service.set_message, db, m.team_id, m.id, channel, ts, link)
+    if render.overflow(card):
+        for reply in render.full_text_replies(card):
+            await client.chat_postMessage(channel=channel, thread_ts=ts, text=reply)
+    return True
+
+
+async def _post_or_join(client: AsyncWebClient, channel: str, message: dict):
+    try:
+        return await client.chat_postMessage(channel=channel, **message)
+    except SlackApiError as e:
+        if e.response.get("error") != "not_in_channel":
+            raise
+    await client.conversations_join(channel=channel)   # public channels only; raises otherwise
+    return await client.chat_postMessage(channel=channel, **message)
+
+
+async def refresh_summary(client: AsyncWebClient, db: Database, team_id: str, minutes_id: int) -> None:
+    async with _summary_locks[minutes_id]:
+        card = await run(service.load, db, team_id, minutes_id)
+        if card.minutes.message_ts:
+            await client.chat_update(channel=card.minutes.message_channel, ts=card.minutes.message_ts,
+                                     **render.summary(card))
+
+
+async def dm_items(client: AsyncWebClient, db: Database, card: service.MinutesCard, items) -> None:
+    for item in items:
+        await send_item_dm(client, db, item, origin=(card.minutes.title, card.minutes.permalink))
+
+
+def register(app: AsyncApp, db: Database) -> None:
+    @app.command("/minutes")
+    async def open_minutes(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        team, user = team_of(body), user_of(body)
+        meta = {"channel": body["channel_id"], "ru": body.get("response_url")}
+        view = render.minutes_modal(meta, title=body.get("text", ""), today=await today(db, team, user),
+                                    author_id=user)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        await learn_person(client, db, team, user)
+
+    @app.action("minutes_add_item")
+    async def add_item(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        view, team, user = body["view"], team_of(body), user_of(body)
+        meta = json.loads(view.get("private_metadata") or "{}")
+        card = None
+        if meta.get("minutes_id"):
+            card = await run(service.for_author, db, team, user, meta["minutes_id"])
+        items = card.items if card else []
+        new_view = render.minutes_modal(meta, today=await today(db, team, user), author_id=user, card=card,
+                                        rows=min(int(meta.get("rows", 1)) + 1, service.MAX_ITEMS), item_values=items)
+        try:
+            await client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
+        except SlackApiError as e:
+            if e.response.get("error") != "hash_conflict":   # a second click raced the first: one row is enough
+                raise
+
+    @app.view(render.MODAL_CALLBACK)
+    async def save_minutes(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        view, team, user = body["view"], team_of(body), user_of(body)
+        meta = json.loads(view.get("private_metadata") or "{}")
+        minutes_id = meta.get("minutes_id")
+        try:
+            current = await run(service.for_author, db, team, user, minutes_id) if minutes_id else None
+            draft = parse_draft(view, meta, current)
+            day = await today(db, team, user)
+            service.validate(draft, day, {i.id: i for i in current.items} if current else None)
+        except InvalidInput as e:
+            await ack(response_action="errors", errors=e.errors)
+            return
+        except UserError as e:
+            await ack()
+            await tell(client, body, str(e))
+            return
+        await ack()
+        if minutes_id:
+            result = await run(service.edit, db, team, user, minutes_id, draft, day)
+            await _after_edit(client, db, body, result)
+            return
+        card, items = await run(service.create, db, team, user, meta["channel"], draft, day, view.get("id"))
+        if await post_summary(client, db, card, response_url=meta.get("ru")):
+            card = await run(service.load, db, team, card.minutes.id)
+        await dm_items(client, db, card, items)
+
+    async def _after_edit(client, db, body, result: service.EditResult):
+        card = result.card
+        if not result.changed:
+            await tell(client, body, "Nothing changed, so the sign-offs stand.")
+            return
+        if card.minutes.message_ts:
+            await refresh_summary(client, db, card.minutes.team_id, card.minutes.id)
+        else:
+            await post_summary(client, db, card)
+        dm = render.resign_dm(card)
+        for signer in card.must_resign:
+            await client.chat_postMessage(channel=signer, **dm)
+        await dm_items(client, db, card, result.new_items)
+
+    @app.action("minutes_sign_off")
+    async def sign_off(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        team, user = team_of(body), user_of(body)
+        minutes_id = int(body["actions"][0]["value"])
+        card, counted = await run(service.sign_off, db, team, user, minutes_id)
+        if counted:
+            await refresh_summary(client, db, team, minutes_id)
+        else:
+            await tell(client, body, f"You've already signed version {card.minutes.version} of these minutes.")
+        if (body.get("view") or {}).get("type") == "home":
+            from .home import publish_home
+            await publish_home(client, db, team, user)
+
+    @app.action("minutes_request_changes")
+    async def ask_changes(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        m = await run(service.check_signer, db, team_of(body), user_of(body), int(body["actions"][0]["value"]))
+        await client.views_open(trigger_id=body["trigger_id"], view=render.changes_modal(m.id, m.title))
+
+    @app.view(render.CHANGES_CALLBACK)
+    async def save_changes(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        view, team, user = body["view"], team_of(body), user_of(body)
+        comment = text_of(view, "comment")
+        if not comment.strip():
+            await ack(response_action="errors", errors={"comment": "Say what should change."})
+            return
+        await ack()
+        minutes_id = json.loads(view["private_metadata"])["minutes_id"]
+        card, counted = await run(service.request_changes, db, team, user, minutes_id, comment)
+        if counted:
+            await refresh_summary(client, db, team, minutes_id)
+            await client.chat_postMessage(channel=card.minutes.author_id, **render.changes_dm(card, user, comment))
+
+    @app.action("minutes_edit")
+    async def open_edit(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        team, user = team_of(body), user_of(body)
+        card = await run(service.for_author, db, team, user, int(body["actions"][0]["value"]))
+        meta = {"channel": card.minutes.channel_id, "minutes_id": card.minutes.id}
+        view = render.minutes_modal(meta, today=await today(db, team, user), author_id=user, card=card)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action("minutes_repost")
+    async def repost(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        team, user = team_of(body), user_of(body)
+        card = await run(service.for_author, db, team, user, int(body["actions"][0]["value"]))
+        if await post_summary(client, db, card, response_url=body.get("response_url")):
+            card = await run(service.load, db, team, card.minutes.id)
+            await tell(client, body, f"Posted: {card.minutes.permalink or 'the minutes are in the channel'}")
+
+

@@ -1,0 +1,89 @@
+"""/task: the quick form, the modal, `/task list`, and the Done button on an item."""
+from __future__ import annotations
+
+import json
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.db import Database
+from bot.errors import InvalidInput
+from bot.models import ActionItem
+from bot.render import tasks as render
+from bot.services import minutes as minutes_service
+from bot.services import tasks as service
+
+from .common import date_of, learn_person, run, team_of, tell, text_of, today, user_of, user_of_select
+
+
+async def send_item_dm(client: AsyncWebClient, db: Database, item: ActionItem,
+                       origin: tuple[str, str | None] | None = None) -> None:
+    """DM the owner the item with a Done button; remember the message so Done can update it."""
+    posted = await client.chat_postMessage(channel=item.owner_id, **render.item_dm(item, origin))
+    await run(service.set_dm, db, item.team_id, item.id, posted["channel"], posted["ts"])
+
+
+def register(app: AsyncApp, db: Database) -> None:
+    @app.command("/task")
+    async def task_command(ack: AsyncAck, body: dict, respond: AsyncRespond, client: AsyncWebClient):
+        text = (body.get("text") or "").strip()
+        team, user = team_of(body), user_of(body)
+        if text.lower() == "list":
+            await ack()
+            await respond(response_type="ephemeral", **render.task_list(await run(service.open_for, db, team, user)))
+            return
+        if not text:
+            await ack()
+            await client.views_open(trigger_id=body["trigger_id"], view=render.task_modal(body["channel_id"]))
+            return
+        try:
+            quick = service.parse_quick(text)
+        except InvalidInput as e:
+            await ack(**render.usage(str(e)))
+            return
+        await ack()
+        try:
+            item = await run(service.create, db, team, user, quick.owner_id, quick.text, quick.due_on,
+                             await today(db, team, user))
+        except InvalidInput as e:
+            await respond(response_type="ephemeral", **render.usage(str(e)))
+            return
+        await send_item_dm(client, db, item)
+        await respond(response_type="ephemeral", **render.created_reply(item))
+        await learn_person(client, db, team, user)
+
+    @app.view(render.TASK_CALLBACK)
+    async def save_task(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        view, team, user = body["view"], team_of(body), user_of(body)
+        try:
+            item = await run(service.create, db, team, user, user_of_select(view, "item_0_owner"),
+                             text_of(view, "item_0_text"), date_of(view, "item_0_due"), await today(db, team, user))
+        except InvalidInput as e:
+            await ack(response_action="errors", errors=e.errors)
+            return
+        await ack()
+        await send_item_dm(client, db, item)
+        channel = json.loads(view.get("private_metadata") or "{}").get("channel")
+        reply = render.created_reply(item)
+        if channel:
+            await tell(client, {"user": {"id": user}, "channel": {"id": channel}}, reply["text"], reply["blocks"])
+
+    @app.action("item_done")
+    async def item_done(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        team, user = team_of(body), user_of(body)
+        item, changed = await run(service.complete, db, team, user, int(body["actions"][0]["value"]))
+        if not changed:
+            await tell(client, body, "That item is already done. 👍")
+        if changed and item.dm_channel and item.dm_ts:
+            origin = None
+            if item.minutes_id:
+                card = await run(minutes_service.load, db, team, item.minutes_id)
+                origin = (card.minutes.title, card.minutes.permalink)
+            await client.chat_update(channel=item.dm_channel, ts=item.dm_ts, **render.item_dm(item, origin))
+        if changed and item.minutes_id:
+            from .minutes import refresh_summary
+            await refresh_summary(client, db, team, item.minutes_id)
+        if (body.get("view") or {}).get("type") == "home":
+            from .home import publish_home
+            await publish_home(client, db, team, user)

@@ -1,0 +1,300 @@
+"""A small fake Slack Web API served over real HTTP (stdlib only).
+
+Modelled on bolt-python's tests/mock_web_api_server: a ThreadingHTTPServer in a
+daemon thread that records every request and answers like Slack does, including
+the payload limits that real Slack enforces (so tests catch oversize messages).
+
+    slack = FakeSlack().start()
+    client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
+    ...
+    slack.wait_for("chat.postMessage")
+    slack.stop()
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Optional
+from urllib.parse import parse_qs, urlparse
+
+JSON_FIELDS = ("blocks", "view", "attachments")  # decoded when sent as JSON strings
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict
+    headers: dict = field(default_factory=dict)
+    at: float = field(default_factory=time.time)
+
+    @property
+    def text(self) -> Optional[str]:
+        return self.params.get("text")
+
+
+def _blocks_ok(blocks: Any, max_blocks: int) -> bool:
+    """Slack's Block Kit limits (the common ones)."""
+    if blocks is None:
+        return True
+    if not isinstance(blocks, list) or len(blocks) > max_blocks:
+        return False
+
+    def text_len(obj: Any) -> int:
+        return len(obj.get("text") or "") if isinstance(obj, dict) else 0
+
+    for b in blocks:
+        if not isinstance(b, dict) or "type" not in b:
+            return False
+        kind = b["type"]
+        if kind == "section":
+            fields = b.get("fields") or []
+            if text_len(b.get("text")) > 3000 or len(fields) > 10:
+                return False
+            if any(text_len(f) > 2000 for f in fields):
+                return False
+        elif kind == "header" and text_len(b.get("text")) > 150:
+            return False
+        elif kind == "context":
+            elements = b.get("elements") or []
+            if len(elements) > 10 or any(text_len(e) > 3000 for e in elements):
+                return False
+    return True
+
+
+class FakeSlack:
+    def __init__(self, team_id: str = "T0ACME", bot_user_id: str = "U0BOT"):
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.calls: list[Call] = []
+        self.users: dict[str, dict] = {}
+        self.not_in_channel: set[str] = set()
+        self.private_channels: set[str] = set()
+        self.latency: float = 0.0
+        self.url = ""
+        self.api_url = ""
+        self._failures: dict[str, list[tuple[int, dict, dict]]] = {}  # method -> queue
+        self._lock = threading.Lock()
+        self._ts = itertools.count(101)
+        self._ids = itertools.count(1)
+        self._server: Optional[ThreadingHTTPServer] = None
+        self._thread: Optional[threading.Thread] = None
+
+    # ---- lifecycle -------------------------------------------------------
+    def start(self) -> "FakeSlack":
+        fake = self
+
+        class Handler(_Handler):
+            slack = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.api_url = self.url + "/api/"
+        self._thread = threading.Thread(  # short poll interval => stop() returns quickly
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=5)
+            self._server = None
+
+    def __enter__(self) -> "FakeSlack":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ---- inspection ------------------------------------------------------
+    def response_url(self, key: str = "r1") -> str:
+        return f"{self.url}/response/{key}"
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0,
+                 where: Optional[Callable[[Call], bool]] = None) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [c for c in self.calls_to(method) if where is None or where(c)]
+            if len(found) >= count:
+                return found
+            if time.monotonic() >= deadline:
+                with self._lock:
+                    seen = dict(Counter(c.method for c in self.calls))
+                raise AssertionError(
+                    f"expected {count} call(s) to {method}, got {len(found)} "
+                    f"within {timeout}s; methods seen: {seen}")
+            time.sleep(0.01)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self._failures.clear()
+
+    def fail_next(self, method: str, error: Optional[str] = None, status: int = 200,
+                  retry_after: Optional[int] = None, times: int = 1) -> None:
+        headers = {}
+        if retry_after is not None:
+            status = 429 if status == 200 else status
+            headers["Retry-After"] = str(retry_after)
+        if status == 429:
+            error = error or "ratelimited"
+        body = {"ok": False, "error": error or ("fatal_error" if status >= 500 else "error")}
+        with self._lock:
+            self._failures.setdefault(method, []).extend([(status, body, headers)] * times)
+
+    # ---- internals used by the handler -----------------------------------
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self.calls.append(call)
+
+    def _take_failure(self, method: str) -> Optional[tuple[int, dict, dict]]:
+        """Pop the next injected failure (status, body, headers) for method, if any."""
+        with self._lock:
+            queued = self._failures.get(method)
+            return queued.pop(0) if queued else None
+
+    def _next_ts(self) -> str:
+        with self._lock:
+            return f"1764000000.{next(self._ts):06d}"
+
+    def _new_id(self, prefix: str) -> str:
+        with self._lock:
+            return f"{prefix}0FAKE{next(self._ids):04d}"
+
+    def _answer(self, method: str, p: dict) -> dict:
+        ok = {"ok": True}
+        if method == "auth.test":
+            return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme",
+                    "user": "ae-bot", "team_id": self.team_id, "user_id": self.bot_user_id,
+                    "bot_id": "B0BOT", "is_enterprise_install": False}
+        if method in ("chat.postMessage", "chat.update"):
+            channel = p.get("channel", "")
+            if method == "chat.postMessage" and channel in self.not_in_channel:
+                return {"ok": False, "error": "not_in_channel"}
+            if not (p.get("text") or p.get("blocks") or p.get("attachments")):
+                return {"ok": False, "error": "no_text"}
+            if not _blocks_ok(p.get("blocks"), 50):
+                return {"ok": False, "error": "invalid_blocks"}
+            if len(p.get("text") or "") > 40000:
+                return {"ok": False, "error": "msg_too_long"}
+            if channel[:1] in ("U", "W"):
+                channel = "D" + channel[1:]  # posting to a user id lands in the DM
+            ts = p.get("ts") if method == "chat.update" else self._next_ts()
+            message = {"type": "message", "text": p.get("text"), "blocks": p.get("blocks"),
+                       "ts": ts, "bot_id": "B0BOT", "user": self.bot_user_id}
+            if method == "chat.update":
+                return {"ok": True, "channel": channel, "ts": ts, "text": p.get("text"),
+                        "message": message}
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        if method == "chat.getPermalink":
+            ch, ts = p.get("channel", ""), str(p.get("message_ts", ""))
+            return {"ok": True, "channel": ch,
+                    "permalink": f"https://acme.slack.com/archives/{ch}/p{ts.replace('.', '')}"}
+        if method == "conversations.join":
+            channel = p.get("channel", "")
+            if channel in self.private_channels:
+                return {"ok": False, "error": "method_not_supported_for_channel_type"}
+            self.not_in_channel.discard(channel)
+            return {"ok": True, "channel": {"id": channel}}
+        if method == "conversations.open":
+            users = p.get("users") or ""
+            first = (users if isinstance(users, str) else ",".join(users)).split(",")[0].strip()
+            return {"ok": True, "channel": {"id": "D" + first[1:]}}
+        if method in ("views.open", "views.push", "views.update", "views.publish"):
+            view = p.get("view")
+            if not isinstance(view, dict):
+                return {"ok": False, "error": "invalid_arguments"}
+            title = (view.get("title") or {}).get("text") or ""
+            if (not _blocks_ok(view.get("blocks") or [], 100) or len(title) > 24
+                    or len(view.get("private_metadata") or "") > 3000):
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True, "view": {**view, "id": p.get("view_id") or self._new_id("V"),
+                                         "hash": self._new_id("h"), "type": view.get("type")}}
+        if method == "users.info":
+            uid = p.get("user", "")
+            custom = dict(self.users.get(uid, {}))
+            user = {"id": uid, "team_id": self.team_id, "name": uid.lower(), "real_name": uid,
+                    "tz": "America/New_York", "tz_label": "Eastern Standard Time",
+                    "tz_offset": -18000, "locale": "en-US", "is_admin": False}
+            profile = {"real_name": custom.get("real_name", uid),
+                       "display_name": custom.get("name", uid.lower()),
+                       **custom.pop("profile", {})}
+            user.update(custom)
+            user["profile"] = profile
+            return {"ok": True, "user": user}
+        return ok  # unknown methods succeed
+
+
+class _Handler(BaseHTTPRequestHandler):
+    slack: FakeSlack  # set on the per-server subclass
+
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
+
+    def _params(self) -> dict:
+        url = urlparse(self.path)
+        params = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        ctype = (self.headers.get("Content-Type") or "").lower()
+        if raw and "json" in ctype:
+            body = json.loads(raw.decode("utf-8"))
+            params.update(body if isinstance(body, dict) else {})
+        elif raw and "x-www-form-urlencoded" in ctype:
+            form = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
+            params.update({k: v[-1] for k, v in form.items()})
+        for key in JSON_FIELDS:
+            if isinstance(params.get(key), str):
+                try:
+                    params[key] = json.loads(params[key])
+                except ValueError:
+                    pass
+        return params
+
+    def _send(self, status: int, body: Any, headers: Optional[dict] = None) -> None:
+        is_text = isinstance(body, str)
+        data = (body if is_text else json.dumps(body)).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain" if is_text else "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _handle(self) -> None:
+        path = urlparse(self.path).path
+        params = self._params()
+        headers = dict(self.headers.items())
+        if path.startswith("/response/"):
+            params["_key"] = path[len("/response/"):]
+            self.slack._record(Call("response_url", params, headers))
+            failure = self.slack._take_failure("response_url")
+            return self._send(*failure) if failure else self._send(200, "ok")
+        if not path.startswith("/api/"):
+            return self._send(404, {"ok": False, "error": "unknown_path"})
+        method = path[len("/api/"):].strip("/")
+        self.slack._record(Call(method, params, headers))
+        if self.slack.latency:
+            time.sleep(self.slack.latency)
+        authed = (headers.get("Authorization") or "").startswith("Bearer ") or params.get("token")
+        if not authed:
+            return self._send(200, {"ok": False, "error": "not_authed"})
+        failure = self.slack._take_failure(method)
+        if failure:
+            return self._send(*failure)
+        self._send(200, self.slack._answer(method, params))
+
+    do_GET = do_POST = _handle
