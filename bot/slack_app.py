@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
@@ -12,7 +11,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (AsyncConnectionErrorRet
 from slack_sdk.web.async_client import AsyncWebClient
 
 from .db import Database
-from .errors import UserError
 from .settings import Settings
 
 log = logging.getLogger("ae_bot")
@@ -44,26 +42,10 @@ def create_app(settings: Settings, db: Database) -> AsyncApp:
     return app
 
 
-def context_of(body: dict) -> dict:
-    """Who and what a request was about, for log lines."""
-    team = body.get("team_id") or (body.get("team") or {}).get("id")
-    user = body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
-    what = (body.get("command") or (body.get("view") or {}).get("callback_id")
-            or ",".join(a.get("action_id", "") for a in body.get("actions") or [])
-            or (body.get("event") or {}).get("type") or body.get("type"))
-    return {"team": team, "user": user, "what": what}
-
-
 async def _on_error(error: Exception, body: dict, client: AsyncWebClient, response: BoltResponse | None):
-    """Last resort: the person hears what happened; Slack never sees a 500 from us."""
+    """Last resort for errors outside our listeners (middleware): Slack never sees a 500 from us."""
     if response is not None:
         response.status, response.body = 200, ""
-    from handlers.common import tell
+    from handlers.common import report
 
-    if isinstance(error, UserError):
-        await tell(client, body, str(error))
-        return
-    ref = secrets.token_hex(3).upper()
-    log.error("unexpected error ref=%s context=%s", ref, context_of(body), exc_info=error)
-    await tell(client, body, f"Sorry — that failed (ref {ref}). Please try again in a minute; "
-                             "if it keeps failing, send this ref to whoever runs ae-bot.")
+    await report(client, body, error)

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import secrets
 from datetime import date
 from typing import Callable, TypeVar
 
@@ -11,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.db import Database
+from bot.errors import UserError
 from bot.services import people
 
 T = TypeVar("T")
@@ -95,3 +98,42 @@ def date_of(view: dict, block_id: str) -> date | None:
 
 def user_of_select(view: dict, block_id: str) -> str | None:
     return (state_value(view, block_id) or {}).get("selected_user")
+
+
+def guarded(listener):
+    """Every listener's safety net: a person always hears what went wrong, Slack always gets a 200.
+
+    Errors are handled here rather than left to Bolt, whose async runner can lose an ack()
+    (and answer 404) when a listener fails within milliseconds of acking.
+    """
+    @functools.wraps(listener)
+    async def wrapper(**kwargs):
+        try:
+            return await listener(**kwargs)
+        except Exception as error:
+            ack = kwargs.get("ack")
+            if ack is not None and ack.response is None:
+                await ack()
+            await report(kwargs.get("client"), kwargs.get("body") or {}, error)
+
+    return wrapper
+
+
+async def report(client: AsyncWebClient | None, body: dict, error: Exception) -> None:
+    if isinstance(error, UserError):
+        await tell(client, body, str(error))
+        return
+    ref = secrets.token_hex(3).upper()
+    log.error("unexpected error ref=%s context=%s", ref, context_of(body), exc_info=error)
+    await tell(client, body, f"Sorry — that failed (ref {ref}). Please try again in a minute; "
+                             "if it keeps failing, send this ref to whoever runs ae-bot.")
+
+
+def context_of(body: dict) -> dict:
+    """Who and what a request was about, for log lines."""
+    event = body.get("event") or {}
+    what = (body.get("command") or (body.get("view") or {}).get("callback_id")
+            or ",".join(a.get("action_id", "") for a in body.get("actions") or [])
+            or event.get("type") or body.get("type"))
+    return {"team": team_of(body) or (body.get("authorizations") or [{}])[0].get("team_id"),
+            "user": user_of(body) or event.get("user"), "what": what}

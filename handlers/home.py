@@ -8,7 +8,7 @@ from bot.db import Database
 from bot.render.home import home_view
 from bot.services import home as service
 
-from .common import learn_person, run
+from .common import guarded, learn_person, run
 
 
 async def publish_home(client: AsyncWebClient, db: Database, team_id: str, user_id: str) -> None:
@@ -18,6 +18,7 @@ async def publish_home(client: AsyncWebClient, db: Database, team_id: str, user_
 
 def register(app: AsyncApp, db: Database) -> None:
     @app.event("app_home_opened")
+    @guarded
     async def home_opened(body: dict, event: dict, client: AsyncWebClient):
         if event.get("tab") != "home":
             return

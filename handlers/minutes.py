@@ -15,8 +15,8 @@ from bot.models import MeetingKind
 from bot.render import minutes as render
 from bot.services import minutes as service
 
-from .common import (date_of, learn_person, run, state_value, team_of, tell, text_of, today, user_of,
-                     user_of_select)
+from .common import (date_of, guarded, learn_person, run, state_value, team_of, tell, text_of, today,
+                     user_of, user_of_select)
 from .tasks import send_item_dm
 
 # Serialises summary updates per minutes so the last chat.update always shows the newest state.
@@ -91,6 +91,7 @@ async def dm_items(client: AsyncWebClient, db: Database, card: service.MinutesCa
 
 def register(app: AsyncApp, db: Database) -> None:
     @app.command("/minutes")
+    @guarded
     async def open_minutes(ack: AsyncAck, body: dict, client: AsyncWebClient):
         await ack()
         team, user = team_of(body), user_of(body)
@@ -101,6 +102,7 @@ def register(app: AsyncApp, db: Database) -> None:
         await learn_person(client, db, team, user)
 
     @app.action("minutes_add_item")
+    @guarded
     async def add_item(ack: AsyncAck, body: dict, client: AsyncWebClient):
         await ack()
         view, team, user = body["view"], team_of(body), user_of(body)
@@ -118,6 +120,7 @@ def register(app: AsyncApp, db: Database) -> None:
                 raise
 
     @app.view(render.MODAL_CALLBACK)
+    @guarded
     async def save_minutes(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         meta = json.loads(view.get("private_metadata") or "{}")
@@ -159,6 +162,7 @@ def register(app: AsyncApp, db: Database) -> None:
         await dm_items(client, db, card, result.new_items)
 
     @app.action("minutes_sign_off")
+    @guarded
     async def sign_off(ack: AsyncAck, body: dict, client: AsyncWebClient):
         await ack()
         team, user = team_of(body), user_of(body)
@@ -173,12 +177,14 @@ def register(app: AsyncApp, db: Database) -> None:
             await publish_home(client, db, team, user)
 
     @app.action("minutes_request_changes")
+    @guarded
     async def ask_changes(ack: AsyncAck, body: dict, client: AsyncWebClient):
         await ack()
         m = await run(service.check_signer, db, team_of(body), user_of(body), int(body["actions"][0]["value"]))
         await client.views_open(trigger_id=body["trigger_id"], view=render.changes_modal(m.id, m.title))
 
     @app.view(render.CHANGES_CALLBACK)
+    @guarded
     async def save_changes(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         comment = text_of(view, "comment")
@@ -193,6 +199,7 @@ def register(app: AsyncApp, db: Database) -> None:
             await client.chat_postMessage(channel=card.minutes.author_id, **render.changes_dm(card, user, comment))
 
     @app.action("minutes_edit")
+    @guarded
     async def open_edit(ack: AsyncAck, body: dict, client: AsyncWebClient):
         await ack()
         team, user = team_of(body), user_of(body)
@@ -202,6 +209,7 @@ def register(app: AsyncApp, db: Database) -> None:
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action("minutes_repost")
+    @guarded
     async def repost(ack: AsyncAck, body: dict, client: AsyncWebClient):
         await ack()
         team, user = team_of(body), user_of(body)

@@ -13,7 +13,8 @@ from bot.render import tasks as render
 from bot.services import minutes as minutes_service
 from bot.services import tasks as service
 
-from .common import date_of, learn_person, run, team_of, tell, text_of, today, user_of, user_of_select
+from .common import (date_of, guarded, learn_person, run, team_of, tell, text_of, today, user_of,
+                     user_of_select)
 
 
 async def send_item_dm(client: AsyncWebClient, db: Database, item: ActionItem,
@@ -25,6 +26,7 @@ async def send_item_dm(client: AsyncWebClient, db: Database, item: ActionItem,
 
 def register(app: AsyncApp, db: Database) -> None:
     @app.command("/task")
+    @guarded
     async def task_command(ack: AsyncAck, body: dict, respond: AsyncRespond, client: AsyncWebClient):
         text = (body.get("text") or "").strip()
         team, user = team_of(body), user_of(body)
@@ -53,6 +55,7 @@ def register(app: AsyncApp, db: Database) -> None:
         await learn_person(client, db, team, user)
 
     @app.view(render.TASK_CALLBACK)
+    @guarded
     async def save_task(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         try:
@@ -69,6 +72,7 @@ def register(app: AsyncApp, db: Database) -> None:
             await tell(client, {"user": {"id": user}, "channel": {"id": channel}}, reply["text"], reply["blocks"])
 
     @app.action("item_done")
+    @guarded
     async def item_done(ack: AsyncAck, body: dict, client: AsyncWebClient):
         await ack()
         team, user = team_of(body), user_of(body)

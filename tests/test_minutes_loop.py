@@ -26,7 +26,7 @@ def write_minutes(bot, slack, **over):
 
 
 def summary_text(call) -> str:
-    return json.dumps(call.params["blocks"])
+    return json.dumps(call.params["blocks"], ensure_ascii=False)
 
 
 def test_full_loop(bot, slack):

@@ -34,7 +34,7 @@ def summary(card: MinutesCard) -> dict:
     place = f" · {esc(m.place)}" if m.place else ""
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": plain(f"📝 {m.title}", 150), "emoji": True}},
-        context(f"*{KIND_LABELS[m.kind]}* · {day(m.held_on)}{place} · written by {mention(m.author_id)}"
+        context(f"*{KIND_LABELS[MeetingKind(m.kind)]}* · {day(m.held_on)}{place} · written by {mention(m.author_id)}"
                 f" · version {m.version}"),
     ]
     who = f"*Attendees:* {mentions(card.signer_ids)}"
@@ -95,7 +95,8 @@ def full_text_replies(card: MinutesCard) -> list[str]:
     return out
 
 
-def _option(kind: MeetingKind) -> dict:
+def _option(kind: MeetingKind | str) -> dict:
+    kind = MeetingKind(kind)   # rows read back hold the plain string
     return {"text": {"type": "plain_text", "text": KIND_LABELS[kind]}, "value": kind.value}
 
 
