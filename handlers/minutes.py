@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import defaultdict
+import weakref
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -19,8 +19,15 @@ from .common import (date_of, guarded, learn_person, run, state_value, team_of, 
                      user_of, user_of_select)
 from .tasks import send_item_dm
 
-# Serialises summary updates per minutes so the last chat.update always shows the newest state.
-_summary_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+# Serialise summary updates per minutes so the last chat.update always shows the newest state.
+# A small pool of locks per event loop (a lock belongs to one loop; a test process runs several).
+_LOCKS = 64
+_summary_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _summary_lock(minutes_id: int) -> asyncio.Lock:
+    pool = _summary_locks.setdefault(asyncio.get_running_loop(), [asyncio.Lock() for _ in range(_LOCKS)])
+    return pool[minutes_id % _LOCKS]
 
 
 def parse_draft(view: dict, meta: dict, current: service.MinutesCard | None) -> service.MinutesDraft:
@@ -77,7 +84,7 @@ async def _post_or_join(client: AsyncWebClient, channel: str, message: dict):
 
 
 async def refresh_summary(client: AsyncWebClient, db: Database, team_id: str, minutes_id: int) -> None:
-    async with _summary_locks[minutes_id]:
+    async with _summary_lock(minutes_id):
         card = await run(service.load, db, team_id, minutes_id)
         if card.minutes.message_ts:
             await client.chat_update(channel=card.minutes.message_channel, ts=card.minutes.message_ts,

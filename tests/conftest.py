@@ -23,21 +23,23 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("db_kind", kinds)
 
 
-def _reset_postgres(url: str) -> None:
+def _fresh_postgres_schema(url: str) -> str:
+    """A schema of this test process's own, emptied, so parallel runs never share tables."""
+    schema = f"aebot_test_{os.getpid()}"
     engine = sa.create_engine(sqlalchemy_url(url))
     with engine.begin() as c:
-        c.execute(sa.text("DROP SCHEMA public CASCADE"))
-        c.execute(sa.text("CREATE SCHEMA public"))
+        c.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        c.execute(sa.text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture
 def db_url(db_kind, tmp_path):
     if db_kind == "sqlite":
         return f"sqlite:///{tmp_path / 'ae-bot.db'}"
-    url = os.environ["TEST_DATABASE_URL"]
-    _reset_postgres(url)
-    return url
+    return _fresh_postgres_schema(os.environ["TEST_DATABASE_URL"])
 
 
 @pytest.fixture

@@ -163,8 +163,8 @@ def test_sixty_attendees_and_5000_character_notes(bot, slack):
     text = summary_text(post)
     assert "0 of 60 signed" in text and "…" in text and "full text is in the thread" in text
     m = posted_minutes(bot)
-    thread = slack.wait_for("chat.postMessage", where=lambda c: c.params.get("thread_ts") == m.message_ts)
-    assert "Line 49" in "".join(c.text for c in thread)
+    thread = slack.wait_for("chat.postMessage", 2, where=lambda c: c.params.get("thread_ts") == m.message_ts)
+    assert "Line 0:" in thread[0].text and "Line 49" in thread[1].text and "Decisions" not in thread[0].text
     assert len(m.notes) == 5000
     for p in people:
         bot.click("minutes_sign_off", str(m.id), user=p)

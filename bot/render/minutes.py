@@ -75,18 +75,21 @@ def signoff_blocks(card: MinutesCard) -> list[dict]:
     return packed_sections(title, lines, max_sections=6)
 
 
+def _cut_fields(card: MinutesCard) -> list[tuple[str, str]]:
+    m = card.minutes
+    return [(label, body) for label, body in (("Decisions", m.decisions), ("Notes", m.notes))
+            if len(f"*{label}*\n{esc(body)}") > SECTION_MAX]
+
+
 def overflow(card: MinutesCard) -> bool:
     """True when the summary had to cut the decisions or notes."""
-    m = card.minutes
-    return any(len(f"*{label}*\n{esc(body)}") > SECTION_MAX
-               for label, body in (("Decisions", m.decisions), ("Notes", m.notes)))
+    return bool(_cut_fields(card))
 
 
 def full_text_replies(card: MinutesCard) -> list[str]:
-    """Thread replies carrying the decisions and notes in full, when the summary cut them."""
-    m = card.minutes
+    """Thread replies carrying in full what the summary cut."""
     out = []
-    for label, body in (("Decisions", m.decisions), ("Notes", m.notes)):
+    for label, body in _cut_fields(card):
         if body.strip():
             parts = chunks(body, 3500)
             for n, part in enumerate(parts, 1):
