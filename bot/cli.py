@@ -72,8 +72,12 @@ def _run(settings: Settings) -> int:
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+        async def socket_mode() -> None:
+            # The handler opens an aiohttp session, which needs the running loop.
+            await AsyncSocketModeHandler(app, settings.slack_app_token).start_async()
+
         log.info("starting in Socket Mode")
-        asyncio.run(AsyncSocketModeHandler(app, settings.slack_app_token).start_async())
+        asyncio.run(socket_mode())
         return 0
     import uvicorn
 

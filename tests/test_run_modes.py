@@ -1,0 +1,72 @@
+"""`ae-bot run` for real, as a process: HTTP mode serves /healthz and /slack/events; Socket Mode
+connects with the app-level token through SLACK_API_URL."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+from harness import SECRET, sign
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(tmp_path, slack, **env) -> subprocess.Popen:
+    base = {"PATH": os.environ["PATH"], "SLACK_BOT_TOKEN": "xoxb-run-test", "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}", "LOG_LEVEL": "INFO"}
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env={**base, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    proc.terminate()
+    try:
+        out, _ = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out
+
+
+def test_http_mode_serves_events_and_health(tmp_path, slack):
+    port = _free_port()
+    proc = _start(tmp_path, slack, SLACK_SIGNING_SECRET=SECRET, PORT=str(port))
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 30
+        while True:
+            try:
+                health = httpx.get(f"{url}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.time() < deadline, "ae-bot run did not come up"
+                time.sleep(0.1)
+        assert health.status_code == 200 and health.json()["ok"] is True
+        body = b"command=%2Fae&text=help&team_id=T0ACME&user_id=U0AE&channel_id=C0MEET&trigger_id=1.2"
+        r = httpx.post(f"{url}/slack/events", content=body,
+                       headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)})
+        assert r.status_code == 200 and "/minutes" in r.text
+        forged = httpx.post(f"{url}/slack/events", content=body,
+                            headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body, secret="x")})
+        assert forged.status_code == 401
+    finally:
+        out = _stop(proc)
+    assert "xoxb-run-test" not in out and "Traceback" not in out
+    assert (tmp_path / "run.db").exists()          # the schema was brought up to date at start
+
+
+def test_socket_mode_connects_with_the_app_token(tmp_path, slack):
+    proc = _start(tmp_path, slack, SLACK_APP_TOKEN="xapp-1-run-test")   # no signing secret needed
+    try:
+        call = slack.wait_for("apps.connections.open", timeout=30)[0]
+        assert call.headers.get("Authorization", call.headers.get("authorization")) == "Bearer xapp-1-run-test"
+    finally:
+        out = _stop(proc)
+    assert "can't start" not in out and "xapp-1-run-test" not in out
