@@ -13,9 +13,7 @@ from .settings import Settings
 
 log = logging.getLogger("ae_bot")
 
-MISSING = """ae-bot can't start: {names} {verb} not set.
-
-Set {them} in the environment or in a .env file next to where you run ae-bot. Get them from
+MISSING = """ae-bot can't start: {names} {verb} not set. Set {them} in the environment or in a .env file next to where you run ae-bot. Get them from
 https://api.slack.com/apps → your app (create it from app_manifest.yml if you have none):
 SLACK_BOT_TOKEN is the "Bot User OAuth Token" (xoxb-…) under OAuth & Permissions after you
 install the app; SLACK_SIGNING_SECRET is under Basic Information → App Credentials; for Socket
