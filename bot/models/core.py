@@ -1,46 +1,19 @@
-"""The tables. Every row carries its workspace (`team_id`); every query filters on it.
+"""The core tables: people, minutes, action items, sign-offs, the audit log.
+
+Every row carries its workspace (`team_id`); every query filters on it.
 
 Times are UTC and timezone-aware (`UTCDateTime`), dates are plain calendar dates.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from enum import Enum
 from typing import Optional
 
 import sqlalchemy as sa
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class UTCDateTime(TypeDecorator):
-    """Stores aware datetimes as UTC; SQLite keeps no zone, so one is put back on read."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
-
-
-def _ts(**kw):
-    return Field(sa_type=UTCDateTime, **kw)
+from .base import UTCDateTime, _ts, utcnow
 
 
 class MeetingKind(str, Enum):
@@ -74,10 +47,24 @@ class Person(SQLModel, table=True):
     locale: Optional[str] = Field(default=None, max_length=32)
     tz_override: Optional[str] = Field(default=None, max_length=64)
     refreshed_at: Optional[datetime] = _ts(default=None)
+    # Reminder preferences (/ae settings, /ae away): rules opted out of, "HH:MM" per rule, a holiday.
+    opt_out: Optional[str] = Field(default=None, max_length=500)   # comma-separated rule names
+    reminder_times: str = Field(default="{}", max_length=1000,
+                                sa_column_kwargs={"server_default": "{}"})  # JSON {rule: "HH:MM"}
+    away_from: Optional[date] = None
+    away_until: Optional[date] = None
+    weekly_planning: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
     @property
     def time_zone(self) -> str:
         return self.tz_override or self.tz or "UTC"
+
+    @property
+    def opted_out(self) -> set[str]:
+        return {r for r in (self.opt_out or "").split(",") if r}
+
+    def away_on(self, day: date) -> bool:
+        return bool(self.away_from and self.away_until and self.away_from <= day <= self.away_until)
 
 
 class Minutes(SQLModel, table=True):
