@@ -44,14 +44,21 @@ def main(argv: list[str] | None = None) -> int:
 
 def _tick(settings: Settings, at: str) -> int:
     try:
-        now = datetime.fromisoformat(at)
+        now = datetime.fromisoformat(at.replace("Z", "+00:00"))
     except ValueError:
         print(f"ae-bot tick: can't read --at {at!r}; use ISO-8601 like 2026-11-30T12:00:00Z", file=sys.stderr)
         return 2
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
-    Database(settings.database_url).upgrade()
-    # Reminder rules arrive with the reminders issue; until then a tick has nothing to send.
-    log.info("tick at %s: no reminder rules are defined yet", now.isoformat())
+    if not settings.slack_bot_token:
+        print(MISSING.format(names="SLACK_BOT_TOKEN", verb="is", them="it"), file=sys.stderr)
+        return 2
+    from scheduler.engine import tick
+    from scheduler.sender import SlackSender, reminder_client
+
+    db = Database(settings.database_url)
+    db.upgrade()
+    report = asyncio.run(tick(db, SlackSender(reminder_client(settings)), now))
+    print(f"tick at {now.astimezone(timezone.utc).isoformat()}: {report.line()}")
     return 0
 
 
@@ -71,7 +78,10 @@ def _run(settings: Settings) -> int:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         async def socket_mode() -> None:
-            # The handler opens an aiohttp session, which needs the running loop.
+            # The handler opens an aiohttp session, and the scheduler binds to the running loop.
+            from scheduler import runner
+
+            runner.start(db, settings)
             await AsyncSocketModeHandler(app, settings.slack_app_token).start_async()
 
         log.info("starting in Socket Mode")
@@ -81,8 +91,11 @@ def _run(settings: Settings) -> int:
 
     from .web import create_web
 
+    from scheduler import runner
+
+    web = create_web(app, db, on_startup=[lambda: runner.start(db, settings)])
     log.info("serving HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
-    uvicorn.run(create_web(app, db), host="0.0.0.0", port=settings.port, log_level="warning", access_log=False)
+    uvicorn.run(web, host="0.0.0.0", port=settings.port, log_level="warning", access_log=False)
     return 0
 
 

@@ -5,6 +5,7 @@ A later Teams front end mounts /api/messages on the same app, in the same proces
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
@@ -17,7 +18,7 @@ from starlette.routing import Route
 from .db import Database
 
 
-def create_web(app: AsyncApp, db: Database) -> Starlette:
+def create_web(app: AsyncApp, db: Database, on_startup: list | None = None) -> Starlette:
     slack = AsyncSlackRequestHandler(app)
 
     async def events(request: Request):
@@ -30,8 +31,14 @@ def create_web(app: AsyncApp, db: Database) -> Starlette:
             return JSONResponse({"ok": False, "database": type(e).__name__}, status_code=503)
         return JSONResponse({"ok": True, "database": "ok"})
 
+    @asynccontextmanager
+    async def lifespan(_app):
+        for hook in on_startup or []:
+            hook()   # e.g. the reminder scheduler, which must start inside the server's event loop
+        yield
+
     return Starlette(routes=[Route("/slack/events", events, methods=["POST"]),
-                             Route("/healthz", healthz, methods=["GET"])])
+                             Route("/healthz", healthz, methods=["GET"])], lifespan=lifespan)
 
 
 def _ping(db: Database) -> None:

@@ -94,7 +94,7 @@ def test_socket_mode_needs_no_signing_secret(no_env):
 
 
 # --- 2. `ae-bot db upgrade` and `ae-bot tick` ---------------------------------------------------------
-def test_db_upgrade_creates_the_schema_and_is_idempotent_then_tick_runs(db_url, tmp_path):
+def test_db_upgrade_creates_the_schema_and_is_idempotent_then_tick_runs(db_url, tmp_path, slack):
     for _ in range(2):
         p = cli(tmp_path, "db", "upgrade", DATABASE_URL=db_url)
         assert p.returncode == 0 and "Traceback" not in p.stderr, p.stdout + p.stderr
@@ -108,7 +108,10 @@ def test_db_upgrade_creates_the_schema_and_is_idempotent_then_tick_runs(db_url, 
     assert set(SQLModel.metadata.tables) <= names and "audit_event" in names, names
     assert len(versions) == 1
     p = cli(tmp_path, "tick", "--at", "2026-11-30T12:00:00+01:00", DATABASE_URL=db_url)
-    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.returncode == 2 and "SLACK_BOT_TOKEN" in p.stderr and "Traceback" not in p.stderr
+    p = cli(tmp_path, "tick", "--at", "2026-11-30T12:00:00+01:00", DATABASE_URL=db_url,
+            SLACK_BOT_TOKEN="xoxb-tick", SLACK_API_URL=slack.api_url)
+    assert p.returncode == 0 and "tick at 2026-11-30T11:00:00+00:00" in p.stdout, p.stdout + p.stderr
 
 
 def test_tick_with_an_unreadable_time_exits_2_with_a_readable_message(tmp_path):

@@ -36,6 +36,16 @@ def remember(db: Database, team_id: str, user_id: str, *, name: str = "", tz: st
         return p
 
 
+def stale(db: Database, limit: int, now: datetime | None = None) -> list[tuple[str, str]]:
+    """People whose cached Slack profile is older than a day (or was never read)."""
+    cutoff = (now or utcnow()) - REFRESH_AFTER
+    with db.transaction() as s:
+        q = (select(Person.team_id, Person.user_id)
+             .where((Person.refreshed_at.is_(None)) | (Person.refreshed_at < cutoff))
+             .order_by(Person.refreshed_at).limit(limit))
+        return [tuple(r) for r in s.exec(q)]
+
+
 def today_for(db: Database, team_id: str, user_id: str, now: datetime | None = None) -> date:
     """The calendar date where the person is (UTC when we do not know their zone yet)."""
     with db.transaction() as s:

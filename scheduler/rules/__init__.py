@@ -1,0 +1,82 @@
+"""Occurrence rules. Each yields (rule, subject, recipient, local period, due instant) and renders its
+message; the engine (scheduler/engine.py) claims, sends and records. Adding a rule is adding a module
+here and one line in RULES."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable, Protocol
+
+from sqlmodel import Session, select
+
+from bot.models import Delivery, Person, Workspace
+
+from ..clock import hhmm
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    team_id: str
+    rule: str
+    subject: str
+    recipient: str
+    period: str
+    due_at: datetime
+
+
+@dataclass
+class Context:
+    """What rules need during one tick: the session, the window, and cached people and workspaces."""
+
+    s: Session
+    start: datetime
+    end: datetime
+    _people: dict = field(default_factory=dict)
+    _zones: dict = field(default_factory=dict)
+
+    def person(self, team_id: str, user_id: str) -> Person | None:
+        key = (team_id, user_id)
+        if key not in self._people:
+            self._people[key] = self.s.exec(select(Person).where(Person.team_id == team_id,
+                                                                 Person.user_id == user_id)).first()
+        return self._people[key]
+
+    def preload_people(self, team_id: str | None = None) -> None:
+        q = select(Person) if team_id is None else select(Person).where(Person.team_id == team_id)
+        for p in self.s.exec(q):
+            self._people[(p.team_id, p.user_id)] = p
+
+    def workspace_tz(self, team_id: str) -> str:
+        if team_id not in self._zones:
+            w = self.s.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
+            self._zones[team_id] = w.tz if w else "UTC"
+        return self._zones[team_id]
+
+    def tz(self, team_id: str, user_id: str) -> str:
+        """A person's zone; the workspace's until Slack has told us theirs."""
+        p = self.person(team_id, user_id)
+        return p.time_zone if p and (p.tz or p.tz_override) else self.workspace_tz(team_id)
+
+    def time_for(self, team_id: str, user_id: str, rule: str, default: tuple[int, int]) -> tuple[int, int]:
+        import json
+
+        p = self.person(team_id, user_id)
+        if not p or not p.reminder_times or p.reminder_times == "{}":
+            return default
+        return hhmm(json.loads(p.reminder_times).get(rule, ""), default)
+
+
+class Rule(Protocol):
+    name: str
+    to_person: bool   # the recipient is a person: their away days and opt-outs apply
+
+    def occurrences(self, ctx: Context) -> Iterable[Occurrence]: ...
+
+    def render(self, ctx: Context, deliveries: list[Delivery]) -> dict[int, dict | None]:
+        """delivery id → chat.postMessage arguments, or None when it is no longer relevant."""
+
+
+def all_rules() -> list[Rule]:
+    from . import items
+
+    return [items.ItemDue(), items.ItemOverdue()]
