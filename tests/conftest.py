@@ -66,3 +66,12 @@ def make_bot(db_url, slack):
 @pytest.fixture
 def bot(make_bot):
     return make_bot()
+
+
+@pytest.fixture
+def rhythm(db_url, slack):
+    from rhythm import Rhythm
+
+    r = Rhythm(db_url, slack)
+    yield r
+    r.db.dispose()
