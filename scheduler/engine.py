@@ -37,7 +37,7 @@ LOOKBACK = timedelta(days=8)       # the furthest back a tick looks after downti
 OVERLAP = timedelta(minutes=5)     # re-plan a little of the last window; the UNIQUE key dedupes
 STALE_CLAIM = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
-BATCH = 200
+BATCH = 50           # claimed at a time: at most this many are in flight if the process dies
 CONCURRENCY = 50
 PERMANENT = {"channel_not_found", "user_not_found", "not_in_channel", "is_archived", "account_inactive",
              "invalid_blocks", "msg_too_long", "no_text", "cannot_dm_bot", "user_disabled", "invalid_auth",

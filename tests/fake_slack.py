@@ -22,7 +22,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Optional
 from urllib.parse import parse_qs, urlparse
 
-JSON_FIELDS = ("blocks", "view", "attachments")  # decoded when sent as JSON strings
+JSON_FIELDS = ("blocks", "view", "attachments")
+
+
+class _Server(ThreadingHTTPServer):
+    # Several bot processes may connect at once (concurrent ticks); the default backlog of 5 drops them.
+    request_queue_size = 1024  # decoded when sent as JSON strings
 
 
 @dataclass
@@ -91,7 +96,7 @@ class FakeSlack:
         class Handler(_Handler):
             slack = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.api_url = self.url + "/api/"
