@@ -7,7 +7,7 @@ from bot.db import Database
 
 
 def register_all(app: AsyncApp, db: Database) -> None:
-    from . import help, home, minutes, tasks
+    from . import goals, help, home, minutes, reports, settings, tasks
 
-    for module in (minutes, tasks, home, help):
+    for module in (minutes, tasks, home, help, goals, settings, reports):
         module.register(app, db)

@@ -77,6 +77,12 @@ async def learn_person(client: AsyncWebClient, db: Database, team_id: str, user_
               tz=info.get("tz"), locale=info.get("locale"))
 
 
+async def learn_people(client: AsyncWebClient, db: Database, team_id: str, user_ids) -> None:
+    """Learn the zones of everyone a reminder may reach (owners, attendees), once a day at most."""
+    for user_id in dict.fromkeys(u for u in user_ids if u):
+        await learn_person(client, db, team_id, user_id)
+
+
 async def today(db: Database, team_id: str, user_id: str) -> date:
     return await run(people.today_for, db, team_id, user_id)
 

@@ -1,20 +1,27 @@
-"""/ae: help (settings arrive with the reminders issue)."""
+"""/ae: help, and `settings` / `away` (handlers/settings.py)."""
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
 from bot.render.help import help_message
 from bot.render.text import esc
 
+from . import settings
 from .common import guarded
 
 
 def register(app: AsyncApp, db: Database) -> None:
     @app.command("/ae")
     @guarded
-    async def ae(ack: AsyncAck, body: dict):
-        word = (body.get("text") or "").strip().split(" ")[0].lower()
+    async def ae(ack: AsyncAck, body: dict, client: AsyncWebClient, respond: AsyncRespond):
+        word, _, rest = (body.get("text") or "").strip().partition(" ")
+        word = word.lower()
+        if word == "settings":
+            return await settings.open_settings(ack, body, client, db)
+        if word == "away":
+            return await settings.away(ack, body, respond, db, rest)
         message = help_message()
         if word not in ("", "help"):
             message["text"] = f"I don't know `{esc(word)}` yet. Here is what I can do:"

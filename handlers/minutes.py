@@ -15,7 +15,7 @@ from bot.models import MeetingKind
 from bot.render import minutes as render
 from bot.services import minutes as service
 
-from .common import (date_of, guarded, learn_person, run, state_value, team_of, tell, text_of, today,
+from .common import (date_of, guarded, learn_people, learn_person, run, state_value, team_of, tell, text_of, today,
                      user_of, user_of_select)
 from .tasks import send_item_dm
 
@@ -153,6 +153,7 @@ def register(app: AsyncApp, db: Database) -> None:
         if await post_summary(client, db, card, response_url=meta.get("ru")):
             card = await run(service.load, db, team, card.minutes.id)
         await dm_items(client, db, card, items)
+        await learn_people(client, db, team, card.signer_ids + [i.owner_id for i in items])
 
     async def _after_edit(client, db, body, result: service.EditResult):
         card = result.card
@@ -167,6 +168,7 @@ def register(app: AsyncApp, db: Database) -> None:
         for signer in card.must_resign:
             await client.chat_postMessage(channel=signer, **dm)
         await dm_items(client, db, card, result.new_items)
+        await learn_people(client, db, card.minutes.team_id, card.signer_ids + [i.owner_id for i in result.new_items])
 
     @app.action("minutes_sign_off")
     @guarded

@@ -13,7 +13,7 @@ from bot.render import tasks as render
 from bot.services import minutes as minutes_service
 from bot.services import tasks as service
 
-from .common import (date_of, guarded, learn_person, run, team_of, tell, text_of, today, user_of,
+from .common import (date_of, guarded, learn_people, run, team_of, tell, text_of, today, user_of,
                      user_of_select)
 
 
@@ -52,7 +52,7 @@ def register(app: AsyncApp, db: Database) -> None:
             return
         await send_item_dm(client, db, item)
         await respond(response_type="ephemeral", **render.created_reply(item))
-        await learn_person(client, db, team, user)
+        await learn_people(client, db, team, [user, item.owner_id])
 
     @app.view(render.TASK_CALLBACK)
     @guarded
@@ -66,6 +66,7 @@ def register(app: AsyncApp, db: Database) -> None:
             return
         await ack()
         await send_item_dm(client, db, item)
+        await learn_people(client, db, team, [user, item.owner_id])
         channel = json.loads(view.get("private_metadata") or "{}").get("channel")
         reply = render.created_reply(item)
         if channel:
@@ -85,6 +86,11 @@ def register(app: AsyncApp, db: Database) -> None:
                 card = await run(minutes_service.load, db, team, item.minutes_id)
                 origin = (card.minutes.title, card.minutes.permalink)
             await client.chat_update(channel=item.dm_channel, ts=item.dm_ts, **render.item_dm(item, origin))
+        clicked = body.get("container") or {}
+        if changed and clicked.get("message_ts") and clicked.get("message_ts") != item.dm_ts:
+            # Done clicked on a reminder: that message shows it too.
+            await client.chat_update(channel=clicked["channel_id"], ts=clicked["message_ts"],
+                                     **render.done_notice(item))
         if changed and item.minutes_id:
             from .minutes import refresh_summary
             await refresh_summary(client, db, team, item.minutes_id)

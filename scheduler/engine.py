@@ -96,7 +96,7 @@ def _plan(db: Database, now: datetime, rules: list[Rule]) -> tuple[int, int]:
     with db.transaction() as s:
         start = _window_start(s, now)
         ctx = Context(s, start, now)
-        rows, notes = [], {}
+        rows = []
         for rule in rules:
             for o in rule.occurrences(ctx):
                 if not start < o.due_at <= now:

@@ -163,3 +163,15 @@ def test_permanent_errors_fail_at_once_and_transient_ones_give_up_after_a_bound(
         t += timedelta(minutes=1)
     flaky = rhythm.deliveries(recipient="U0FLAKY")[0]
     assert (flaky.status, flaky.attempts) == (DeliveryStatus.failed, 5)
+
+
+def test_done_on_a_reminder_marks_the_item_and_that_message(bot, rhythm):
+    rhythm.person("U0A", "UTC")
+    item = rhythm.item("U0A", date(2026, 12, 2))
+    rhythm.tick(utc(2026, 12, 1, 9, 0))
+    [d] = rhythm.deliveries(status=DeliveryStatus.sent)
+    bot.click("item_done", str(item), user="U0A", channel=d.channel, message_ts=d.ts)
+    upd = rhythm.slack.wait_for("chat.update", where=lambda c: c.params["ts"] == d.ts)[0]
+    assert "Done by <@U0A>" in str(upd.params["blocks"]) and "item_done" not in str(upd.params["blocks"])
+    rhythm.tick(utc(2026, 12, 2, 9, 0))                 # and no "due today" for a done item
+    assert len(rhythm.dms()) == 1

@@ -13,7 +13,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .base import UTCDateTime, _ts, utcnow
+from .base import _ts, utcnow
 
 
 class MeetingKind(str, Enum):

@@ -29,6 +29,11 @@ def item_dm(item: ActionItem, origin: tuple[str, str | None] | None = None) -> d
     return {"text": fit(f"Action item: {item.text}", 3000)[0], "blocks": blocks}
 
 
+def done_notice(item: ActionItem) -> dict:
+    return {"text": f"Done: {item.text}", "blocks": [
+        section(f"✅ {esc(item.text)}"), context(f"Done by {mention(item.done_by)} {moment(item.done_at)}")]}
+
+
 def created_reply(item: ActionItem) -> dict:
     return {"text": f"Action item for {item.owner_id} saved",
             "blocks": [section(f"👍 Sent to {mention(item.owner_id)}: {esc(item.text)} · {_due(item)}")]}

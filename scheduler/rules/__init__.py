@@ -77,6 +77,6 @@ class Rule(Protocol):
 
 
 def all_rules() -> list[Rule]:
-    from . import items
+    from . import goals, items, report
 
-    return [items.ItemDue(), items.ItemOverdue()]
+    return [items.ItemDue(), items.ItemOverdue(), goals.QuarterlyReview(), goals.YearlyReview(), report.WeeklyReport()]

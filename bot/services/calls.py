@@ -1,0 +1,173 @@
+"""Progress calls: which clients an AE should call today, and logging a call (with an optional follow-up)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import case, func, union
+from sqlmodel import Session, select
+
+from ..db import Database
+from ..errors import InvalidInput
+from ..models import ActionItem, Attendee, CallLog, Decision, ItemStatus, Minutes, SignOff
+from . import audit, tasks
+
+WHO_MAX = 200
+OUTCOME_MAX = 3000
+MINUTES_MIN, MINUTES_MAX = 1, 600
+# tasks.create names its errors after the /task modal's blocks; ours are the follow-up blocks.
+FOLLOW_UP_BLOCKS = {"item_0_text": "follow_up_text", "item_0_owner": "follow_up_owner",
+                    "item_0_due": "follow_up_due"}
+
+
+@dataclass
+class ChannelWork:
+    """A client channel's open work, as the daily call DM shows it."""
+
+    channel_id: str
+    open_items: int = 0
+    overdue: int = 0
+    unsigned: int = 0      # minutes waiting for sign-off
+
+
+@dataclass
+class CallDraft:
+    """What the Log call modal said, as typed (the duration is still text)."""
+
+    channel_id: str | None
+    who: str
+    duration: str
+    outcome: str
+    follow_up_text: str = ""
+    follow_up_owner: str | None = None
+    follow_up_due: date | None = None
+    via: str = "daily_call"   # which button or command opened the modal (for the audit log)
+
+
+# --- reading (inside the caller's session: the scheduler's tick, or a service's transaction) ----------
+
+def recent_authors(s: Session, since: datetime) -> list[tuple[str, str]]:
+    """(team, user) of everyone who wrote minutes since `since`: the AEs."""
+    q = select(Minutes.team_id, Minutes.author_id).where(Minutes.created_at > since).distinct()
+    return [tuple(r) for r in s.exec(q)]
+
+
+def waiting_for_sign_off(s: Session, team_id: str, *, author_id: str | None = None,
+                         channel_ids: list[str] | None = None, limit: int = 200):
+    """Minutes whose current version some attendee has not approved: [(minutes, signed, needed)]."""
+    approved = (select(SignOff.id).where(
+        SignOff.team_id == team_id, SignOff.subject_kind == "minutes", SignOff.subject_id == Minutes.id,
+        SignOff.content_hash == Minutes.content_hash, SignOff.signer_id == Attendee.user_id,
+        SignOff.decision == Decision.approve).exists())
+    signed = func.sum(case((approved, 1), else_=0))
+    needed = func.count(Attendee.id)
+    q = (select(Minutes, signed, needed)
+         .join(Attendee, (Attendee.minutes_id == Minutes.id) & (Attendee.team_id == team_id)
+               & Attendee.user_id.is_not(None))
+         .where(Minutes.team_id == team_id)
+         .group_by(Minutes.id).having(signed < needed)
+         .order_by(Minutes.held_on.desc(), Minutes.id.desc()).limit(limit))
+    if author_id is not None:
+        q = q.where(Minutes.author_id == author_id)
+    if channel_ids is not None:
+        q = q.where(Minutes.channel_id.in_(channel_ids))
+    return [(m, int(a), int(b)) for m, a, b in s.exec(q)]
+
+
+def open_work(s: Session, team_id: str, user_id: str, today: date) -> list[ChannelWork]:
+    """The AE's client channels (where they wrote minutes or logged calls) that have open action items
+    or minutes waiting for sign-off, most overdue first. Items count for a channel through their
+    minutes or the call they were a follow-up of."""
+    channels = list(s.execute(union(
+        select(Minutes.channel_id).where(Minutes.team_id == team_id, Minutes.author_id == user_id),
+        select(CallLog.channel_id).where(CallLog.team_id == team_id, CallLog.user_id == user_id,
+                                         CallLog.channel_id.is_not(None)))).scalars())
+    if not channels:
+        return []
+    work = {c: ChannelWork(c) for c in channels}
+    channel = func.coalesce(Minutes.channel_id, CallLog.channel_id)
+    items = (select(channel, func.count(ActionItem.id),
+                    func.sum(case((ActionItem.due_on < today, 1), else_=0)))
+             .select_from(ActionItem)
+             .outerjoin(Minutes, (Minutes.id == ActionItem.minutes_id) & (Minutes.team_id == team_id))
+             .outerjoin(CallLog, (CallLog.follow_up_item_id == ActionItem.id) & (CallLog.team_id == team_id))
+             .where(ActionItem.team_id == team_id, ActionItem.status == ItemStatus.open, channel.in_(channels))
+             .group_by(channel))
+    for c, n, late in s.exec(items):
+        work[c].open_items, work[c].overdue = int(n), int(late or 0)
+    for m, _, _ in waiting_for_sign_off(s, team_id, channel_ids=channels, limit=10_000):
+        work[m.channel_id].unsigned += 1
+    busy = [w for w in work.values() if w.open_items or w.unsigned]
+    return sorted(busy, key=lambda w: (-w.overdue, -w.open_items, -w.unsigned, w.channel_id))
+
+
+def work_for(db: Database, team_id: str, user_id: str, today: date) -> list[ChannelWork]:
+    with db.transaction() as s:
+        return open_work(s, team_id, user_id, today)
+
+
+# --- logging a call -------------------------------------------------------------------------------
+
+def check(draft: CallDraft) -> tuple[int | None, dict[str, str]]:
+    """The duration in minutes (when readable) and the errors keyed by the modal's block ids."""
+    errors: dict[str, str] = {}
+    who = draft.who.strip()
+    if not who:
+        errors["who"] = "Say who you spoke to."
+    elif len(who) > WHO_MAX:
+        errors["who"] = f"Keep it under {WHO_MAX} characters."
+    minutes = None
+    try:
+        minutes = int(draft.duration.strip())
+    except ValueError:
+        errors["duration"] = "Write the duration as a whole number of minutes, e.g. 15."
+    else:
+        if not MINUTES_MIN <= minutes <= MINUTES_MAX:
+            errors["duration"] = f"A call lasts between {MINUTES_MIN} and {MINUTES_MAX} minutes."
+    outcome = draft.outcome.strip()
+    if not outcome:
+        errors["outcome"] = "Say how the call went."
+    elif len(outcome) > OUTCOME_MAX:
+        errors["outcome"] = f"Keep the outcome under {OUTCOME_MAX:,} characters."
+    text = draft.follow_up_text.strip()
+    if text and not draft.follow_up_owner:
+        errors["follow_up_owner"] = "Pick who owns the follow-up."
+    elif not text and (draft.follow_up_owner or draft.follow_up_due):
+        errors["follow_up_text"] = "Say what the follow-up is (or clear its owner and date)."
+    return minutes, errors
+
+
+class _Within:
+    """Hands tasks.create our open session, so the call and its follow-up commit together or not at all."""
+
+    def __init__(self, s: Session):
+        self.s = s
+
+    @contextmanager
+    def transaction(self):
+        yield self.s
+
+
+def log_call(db: Database, team_id: str, user_id: str, draft: CallDraft,
+             today: date) -> tuple[CallLog, ActionItem | None]:
+    """Store the call (on the AE's local date `today`) and its follow-up item in one transaction."""
+    minutes, errors = check(draft)
+    with db.transaction() as s:
+        item = None
+        if draft.follow_up_text.strip() and draft.follow_up_owner:
+            try:
+                item = tasks.create(_Within(s), team_id, user_id, draft.follow_up_owner, draft.follow_up_text,
+                                    draft.follow_up_due, today)
+            except InvalidInput as e:
+                errors.update({FOLLOW_UP_BLOCKS.get(k, k): v for k, v in e.errors.items()})
+        if errors:
+            raise InvalidInput(errors)   # rolls back the follow-up item too
+        call = CallLog(team_id=team_id, user_id=user_id, channel_id=draft.channel_id, who=draft.who.strip(),
+                       minutes=minutes, outcome=draft.outcome.strip(), called_on=today,
+                       follow_up_item_id=item.id if item else None)
+        s.add(call)
+        s.flush()
+        audit.record(s, team_id, user_id, "call.logged", "call_log", call.id, channel=draft.channel_id,
+                     minutes=minutes, follow_up_item=call.follow_up_item_id, via=draft.via)
+        return call, item

@@ -1,0 +1,223 @@
+"""A person's reminder settings (/ae settings) and holidays (/ae away), and the workspace's time zone."""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlmodel import Session, select
+
+from ..db import Database
+from ..errors import InvalidInput
+from ..models import Person, Workspace
+from . import audit, people
+
+# Rules whose time a person may move, with the time they come at otherwise.
+RULE_TIMES: dict[str, tuple[int, int]] = {
+    "item_due": (9, 0), "daily_call": (9, 30), "weekly_report": (12, 0), "weekly_planning": (19, 0),
+    "quarterly_review": (10, 0),
+}
+# Rules a person may opt out of; some choices cover more than one rule (the yearly review comes with
+# the quarterly one).
+OPT_OUTS: dict[str, tuple[str, ...]] = {
+    "item_due": ("item_due",), "item_overdue": ("item_overdue",), "signoff_nudge": ("signoff_nudge",),
+    "daily_call": ("daily_call",), "weekly_report": ("weekly_report",),
+    "quarterly_review": ("quarterly_review", "yearly_review"),
+}
+AWAY_MAX_DAYS = 90
+AWAY_USAGE = "Usage: `/ae away YYYY-MM-DD..YYYY-MM-DD` (up to 90 days), or `/ae away off`."
+_HHMM = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+_RANGE = re.compile(r"^(\S+?)\s*(?:\.\.|…|–|—)\s*(\S+)$")
+
+
+@dataclass
+class Current:
+    """What the settings modal shows: the person's values (defaults filled in) and the workspace's."""
+
+    slack_tz: str | None
+    tz_override: str | None
+    times: dict[str, str]
+    opted_out: set[str]
+    weekly_planning: bool
+    workspace_tz: str
+    away_from: date | None = None
+    away_until: date | None = None
+
+
+@dataclass
+class Choices:
+    """What the person submitted; `workspace_tz` is None when the form did not offer it."""
+
+    tz_override: str = ""
+    times: dict[str, str] = field(default_factory=dict)
+    opt_out: list[str] = field(default_factory=list)
+    weekly_planning: bool = False
+    workspace_tz: str | None = None
+
+
+def fmt(hm: tuple[int, int]) -> str:
+    return f"{hm[0]:02d}:{hm[1]:02d}"
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    return {z.lower(): z for z in available_timezones()}
+
+
+def zone_name(text: str) -> str:
+    """The IANA name for what the person typed (any case); ValueError with a suggestion otherwise."""
+    text = (text or "").strip().replace(" ", "_")
+    found = _zones().get(text.lower())
+    if found:
+        return found
+    try:
+        ZoneInfo(text)
+        return text
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    near = difflib.get_close_matches(text.lower(), list(_zones()), n=1, cutoff=0.6)
+    hint = f" Did you mean {_zones()[near[0]]}?" if near else ""
+    raise ValueError(f"I don't know the time zone “{text[:64]}”. Write it like Europe/Madrid or America/New_York.{hint}")
+
+
+def _get_person(s: Session, team_id: str, user_id: str) -> Person:
+    return people.get(s, team_id, user_id) or Person(team_id=team_id, user_id=user_id)
+
+
+def _get_workspace(s: Session, team_id: str) -> Workspace:
+    return s.exec(select(Workspace).where(Workspace.team_id == team_id)).first() or Workspace(team_id=team_id)
+
+
+def current(db: Database, team_id: str, user_id: str) -> Current:
+    with db.transaction() as s:
+        p = people.get(s, team_id, user_id) or Person(team_id=team_id, user_id=user_id)
+        w = _get_workspace(s, team_id)
+        stored = json.loads(p.reminder_times or "{}")
+        times = {rule: fmt(_hhmm(stored.get(rule, "")) or default) for rule, default in RULE_TIMES.items()}
+        return Current(slack_tz=p.tz, tz_override=p.tz_override, times=times, opted_out=p.opted_out,
+                       weekly_planning=bool(p.weekly_planning), workspace_tz=w.tz or "UTC",
+                       away_from=p.away_from, away_until=p.away_until)
+
+
+def _hhmm(text: str) -> tuple[int, int] | None:
+    m = _HHMM.match(text or "")
+    if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
+        return int(m.group(1)), int(m.group(2))
+    return None
+
+
+def validate(c: Choices, is_admin: bool) -> dict:
+    """The values to store; InvalidInput keyed by the modal's block ids when something is off."""
+    errors, out = {}, {}
+    try:
+        out["tz_override"] = zone_name(c.tz_override) if c.tz_override.strip() else None
+    except ValueError as e:
+        errors["tz"] = str(e)
+    times = {}
+    for rule, default in RULE_TIMES.items():
+        text = (c.times.get(rule) or "").strip()
+        if not text:
+            continue   # empty: the default time
+        hm = _hhmm(text)
+        if hm is None:
+            errors[f"time_{rule}"] = f"Write a time as HH:MM on a 24-hour clock, e.g. {fmt(default)}."
+        elif hm != default:
+            times[rule] = fmt(hm)
+    out["times"] = times
+    unknown = [r for r in c.opt_out if r not in OPT_OUTS]
+    if unknown:
+        errors["opt_out"] = "That choice is no longer offered; reopen `/ae settings`."
+    out["opt_out"] = {rule for choice in c.opt_out if choice in OPT_OUTS for rule in OPT_OUTS[choice]}
+    if c.workspace_tz is not None:
+        if not is_admin:
+            errors["workspace_tz"] = "Only a workspace admin or owner can change the workspace time zone."
+        else:
+            try:
+                out["workspace_tz"] = zone_name(c.workspace_tz) if c.workspace_tz.strip() else "UTC"
+            except ValueError as e:
+                errors["workspace_tz"] = str(e)
+    if errors:
+        raise InvalidInput(errors)
+    return out
+
+
+def save(db: Database, team_id: str, user_id: str, c: Choices, is_admin: bool) -> Current:
+    """Write the person's settings (and the workspace's zone, for admins) in one transaction."""
+    v = validate(c, is_admin)
+    managed_out = {r for rules in OPT_OUTS.values() for r in rules}
+    with db.transaction() as s:
+        p = _get_person(s, team_id, user_id)
+        before = {"tz_override": p.tz_override, "reminder_times": p.reminder_times, "opt_out": p.opt_out,
+                  "weekly_planning": p.weekly_planning}
+        # Keep what this form does not manage (times and opt-outs of other rules).
+        times = {k: val for k, val in json.loads(p.reminder_times or "{}").items() if k not in RULE_TIMES}
+        times.update(v["times"])
+        out = sorted((p.opted_out - managed_out) | v["opt_out"])
+        p.tz_override = v["tz_override"]
+        p.reminder_times = json.dumps(times, sort_keys=True)
+        p.opt_out = ",".join(out) or None
+        p.weekly_planning = c.weekly_planning
+        s.add(p)
+        s.flush()
+        after = {"tz_override": p.tz_override, "reminder_times": p.reminder_times, "opt_out": p.opt_out,
+                 "weekly_planning": p.weekly_planning}
+        changed = {k: after[k] for k in after if before[k] != after[k]}
+        if "workspace_tz" in v:
+            w = _get_workspace(s, team_id)
+            if w.tz != v["workspace_tz"]:
+                changed["workspace_tz"] = v["workspace_tz"]
+                w.tz = v["workspace_tz"]
+                s.add(w)
+        if changed:
+            audit.record(s, team_id, user_id, "settings.saved", "person", p.id, **changed)
+    return current(db, team_id, user_id)
+
+
+# --- /ae away ---------------------------------------------------------------------------------------
+
+def parse_away(text: str) -> tuple[date, date] | None:
+    """`YYYY-MM-DD..YYYY-MM-DD` → (from, until); `off` → None; InvalidInput keyed "away" otherwise."""
+    text = (text or "").strip()
+    if text.lower() in ("off", "clear", "none", "back"):
+        return None
+    m = _RANGE.match(text)
+    try:
+        if not m:
+            raise ValueError
+        first, last = date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
+    except ValueError:
+        raise InvalidInput({"away": f"I can't read “{text[:40]}” as two dates. {AWAY_USAGE}"}) from None
+    return first, last
+
+
+def set_away(db: Database, team_id: str, user_id: str, first: date, last: date, today: date) -> Person:
+    if first > last:
+        raise InvalidInput({"away": f"{first} is after {last}; put the first day first. {AWAY_USAGE}"})
+    if last < today:
+        raise InvalidInput({"away": f"{last} is in the past. {AWAY_USAGE}"})
+    if last - first >= timedelta(days=AWAY_MAX_DAYS):
+        raise InvalidInput({"away": f"That is {(last - first).days + 1} days; the most is {AWAY_MAX_DAYS}. "
+                                    f"{AWAY_USAGE}"})
+    with db.transaction() as s:
+        p = _get_person(s, team_id, user_id)
+        p.away_from, p.away_until = first, last
+        s.add(p)
+        s.flush()
+        audit.record(s, team_id, user_id, "away.set", "person", p.id, away_from=first, away_until=last)
+        return p
+
+
+def clear_away(db: Database, team_id: str, user_id: str) -> bool:
+    """Back from holiday; says whether there was one to clear."""
+    with db.transaction() as s:
+        p = people.get(s, team_id, user_id)
+        if p is None or (p.away_from is None and p.away_until is None):
+            return False
+        p.away_from = p.away_until = None
+        s.add(p)
+        audit.record(s, team_id, user_id, "away.cleared", "person", p.id)
+        return True

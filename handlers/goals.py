@@ -1,0 +1,75 @@
+"""/goals: the goals modal, and the quarterly review's Done / Not done and "Set this quarter's goals"."""
+from __future__ import annotations
+
+import json
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.db import Database
+from bot.errors import InvalidInput
+from bot.render import goals as render
+from bot.services import goals as service
+
+from .common import guarded, learn_person, run, team_of, tell, text_of, user_of
+
+
+async def open_goals(client: AsyncWebClient, db: Database, body: dict, channel: str | None) -> None:
+    team, user = team_of(body), user_of(body)
+    period = await run(service.this_quarter, db, team, user)
+    goals = await run(service.for_period, db, team, user, period)
+    await client.views_open(trigger_id=body["trigger_id"], view=render.goals_modal(period, goals, channel))
+
+
+def register(app: AsyncApp, db: Database) -> None:
+    @app.command("/goals")
+    @guarded
+    async def goals_command(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        await open_goals(client, db, body, body.get("channel_id"))
+        await learn_person(client, db, team_of(body), user_of(body))
+
+    @app.action(render.OPEN_GOALS)
+    @guarded
+    async def goals_button(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        await open_goals(client, db, body, (body.get("container") or {}).get("channel_id"))
+
+    @app.view(render.GOALS_CALLBACK)
+    @guarded
+    async def save_goals(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        view, team, user = body["view"], team_of(body), user_of(body)
+        meta = json.loads(view.get("private_metadata") or "{}")
+        try:
+            saved = await run(service.set_goals, db, team, user, meta.get("period") or "", text_of(view, "goals"))
+        except InvalidInput as e:
+            await ack(response_action="errors", errors=e.errors)
+            return
+        await ack()
+        reply = render.saved_reply(saved.period, saved.goals)
+        await tell(client, {"user": {"id": user}, "channel": {"id": meta.get("channel") or ""}},
+                   reply["text"], reply.get("blocks"))
+
+    async def mark(body: dict, client: AsyncWebClient, done: bool) -> None:
+        team, user = team_of(body), user_of(body)
+        goal, changed = await run(service.mark, db, team, user, int(body["actions"][0]["value"]), done)
+        if not changed:
+            return   # a repeated click: the message already shows it
+        container = body.get("container") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+        if channel and ts:
+            goals = await run(service.for_period, db, team, user, goal.period)
+            await client.chat_update(channel=channel, ts=ts, **render.quarterly_review(goal.period, goals))
+
+    @app.action(render.GOAL_DONE)
+    @guarded
+    async def goal_done(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        await mark(body, client, True)
+
+    @app.action(render.GOAL_NOT_DONE)
+    @guarded
+    async def goal_not_done(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        await mark(body, client, False)

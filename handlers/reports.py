@@ -1,0 +1,125 @@
+"""The weekly report DM's buttons: Post to channel, Edit first (a modal), Snooze 1 h."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.db import Database
+from bot.models import Delivery, utcnow
+from bot.render import reports as render
+from bot.render.text import moment
+from bot.services import reports as service
+
+from .common import guarded, run, team_of, tell, text_of, user_of
+
+
+def _ref(body: dict) -> dict:
+    """What the button carries: {"d": delivery id, "c": channel, "w": week}."""
+    return json.loads(body["actions"][0]["value"])
+
+
+def clicked_at(body: dict) -> datetime:
+    """The instant of the click as Slack stamped it (`action_ts`); now when it is missing."""
+    try:
+        return datetime.fromtimestamp(float(body["actions"][0]["action_ts"]), timezone.utc)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return utcnow()
+
+
+def _dm_of(body: dict, d: Delivery) -> tuple[str | None, str | None]:
+    """The DM to update: the message clicked, else the one the scheduler recorded sending."""
+    c = body.get("container") or {}
+    if c.get("type") == "message" and c.get("channel_id") and c.get("message_ts"):
+        return c["channel_id"], c["message_ts"]
+    return d.channel, d.ts
+
+
+async def _update_dm(client: AsyncWebClient, where: tuple[str | None, str | None], message: dict) -> None:
+    channel, ts = where
+    if channel and ts:
+        message = {k: v for k, v in message.items() if k != "channel"}
+        await client.chat_update(channel=channel, ts=ts, **message)
+
+
+async def _post(client: AsyncWebClient, db: Database, body: dict, claim: service.PostClaim, message: dict) -> None:
+    """Post the report (joining a public channel if needed), then say so in the AE's DM."""
+    d, r = claim.delivery, claim.draft
+    try:
+        try:
+            await client.chat_postMessage(channel=r.channel_id, **message)
+        except SlackApiError as e:
+            if e.response.get("error") != "not_in_channel":
+                raise
+            await client.conversations_join(channel=r.channel_id)
+            await client.chat_postMessage(channel=r.channel_id, **message)
+    except SlackApiError as e:
+        error = str(e.response.get("error") or "error")
+        await run(service.post_failed, db, d.team_id, d.recipient, d.id, error)
+        await tell(client, body, f"I couldn't post to <#{r.channel_id}> ({error}). If it's a private channel, "
+                                 "invite me with `/invite @ae-bot`, then click *Post to channel* again.")
+        return
+    await _update_dm(client, _dm_of(body, d), render.weekly_dm(r, d.id, status=render.posted_line(r, claim.posted)))
+
+
+async def _already(client: AsyncWebClient, body: dict, claim: service.PostClaim) -> None:
+    p = claim.posted
+    await tell(client, body, f"This report is already in <#{claim.draft.channel_id}> "
+                             f"(posted by <@{p.by}> at {moment(p.at)}), so I didn't post it again.")
+
+
+def register(app: AsyncApp, db: Database) -> None:
+    @app.action(render.POST)
+    @guarded
+    async def post_report(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        ref = _ref(body)
+        claim = await run(service.claim_post, db, team_of(body), user_of(body), int(ref["d"]), ref["c"], ref["w"])
+        if not claim.first:
+            await _already(client, body, claim)
+            return
+        await _post(client, db, body, claim, render.channel_post(claim.draft, user_of(body)))
+
+    @app.action(render.EDIT)
+    @guarded
+    async def edit_report(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        d, draft = await run(service.for_edit, db, team_of(body), user_of(body), int(_ref(body)["d"]))
+        await client.views_open(trigger_id=body["trigger_id"], view=render.edit_modal(draft, d.id))
+
+    @app.view(render.EDIT_CALLBACK)
+    @guarded
+    async def post_edited(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        view, team, user = body["view"], team_of(body), user_of(body)
+        text = text_of(view, render.EDIT_BLOCK).strip()
+        if not text:
+            await ack(response_action="errors", errors={render.EDIT_BLOCK: "Write the report, or Cancel to keep the draft."})
+            return
+        if len(text) > render.EDIT_MAX:
+            await ack(response_action="errors",
+                      errors={render.EDIT_BLOCK: f"Keep it under {render.EDIT_MAX:,} characters."})
+            return
+        await ack()
+        ref = json.loads(view.get("private_metadata") or "{}")
+        claim = await run(service.claim_post, db, team, user, int(ref["d"]), ref["c"], ref["w"], edited=True)
+        dm_body = {"user": {"id": user}}     # a modal has no channel to answer in: tell by DM
+        if not claim.first:
+            await _already(client, dm_body, claim)
+            return
+        await _post(client, db, dm_body, claim, render.edited_post(text, user))
+
+    @app.action(render.SNOOZE)
+    @guarded
+    async def snooze_report(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        result = await run(service.snooze, db, team_of(body), user_of(body), int(_ref(body)["d"]), clicked_at(body))
+        if not result.created:
+            await tell(client, body, f"Already snoozed: it comes back at {moment(result.due_at)}.")
+            return
+        await _update_dm(client, _dm_of(body, result.delivery),
+                         render.weekly_dm(result.draft, result.delivery.id,
+                                          snoozed="/snooze-" in result.delivery.period,
+                                          status=render.snoozed_line(result.due_at)))

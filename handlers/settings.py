@@ -1,0 +1,100 @@
+"""/ae settings (the modal and its submission) and /ae away; /ae itself is dispatched in handlers/help.py."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.db import Database
+from bot.errors import InvalidInput
+from bot.render import settings as render
+from bot.services import people
+from bot.services import settings as service
+
+from .common import guarded, run, state_value, team_of, tell, text_of, today, user_of
+
+log = logging.getLogger("ae_bot.handlers")
+
+
+async def _profile(client: AsyncWebClient, user_id: str) -> dict:
+    try:
+        return (await client.users_info(user=user_id, include_locale=True))["user"]
+    except SlackApiError as e:
+        log.warning("users.info failed for %s: %s", user_id, e.response.get("error"))
+        return {}
+
+
+def _is_admin(profile: dict) -> bool:
+    return bool(profile.get("is_admin") or profile.get("is_owner") or profile.get("is_primary_owner"))
+
+
+async def open_settings(ack: AsyncAck, body: dict, client: AsyncWebClient, db: Database) -> None:
+    """`/ae settings`: the modal, pre-filled; the workspace's zone only for admins (asked of Slack now)."""
+    await ack()
+    team, user = team_of(body), user_of(body)
+    profile = await _profile(client, user)
+    if profile:   # the same answer refreshes the cached zone the modal shows as "your Slack time zone"
+        await run(people.remember, db, team, user, name=profile.get("real_name") or profile.get("name", ""),
+                  tz=profile.get("tz"), locale=profile.get("locale"))
+    cur = await run(service.current, db, team, user)
+    await client.views_open(trigger_id=body["trigger_id"],
+                            view=render.settings_modal(cur, _is_admin(profile), body.get("channel_id")))
+
+
+async def away(ack: AsyncAck, body: dict, respond: AsyncRespond, db: Database, text: str) -> None:
+    """`/ae away FROM..UNTIL` or `/ae away off`, answered privately."""
+    try:
+        span = service.parse_away(text)
+    except InvalidInput as e:
+        await ack(**render.away_usage(str(e)))
+        return
+    await ack()
+    team, user = team_of(body), user_of(body)
+    if span is None:
+        await respond(response_type="ephemeral", **render.away_cleared(await run(service.clear_away, db, team, user)))
+        return
+    try:
+        await run(service.set_away, db, team, user, *span, await today(db, team, user))
+    except InvalidInput as e:
+        await respond(response_type="ephemeral", **render.away_usage(str(e)))
+        return
+    await respond(response_type="ephemeral", **render.away_set(*span))
+
+
+def _choices(view: dict) -> service.Choices:
+    def selected(block_id: str) -> list[str]:
+        return [o["value"] for o in (state_value(view, block_id) or {}).get("selected_options") or []]
+
+    blocks = (view.get("state") or {}).get("values", {})
+    return service.Choices(
+        tz_override=text_of(view, "tz"),
+        times={rule: text_of(view, f"time_{rule}") for rule in service.RULE_TIMES},
+        opt_out=selected("opt_out"),
+        weekly_planning="on" in selected("weekly_planning"),
+        workspace_tz=text_of(view, "workspace_tz") if "workspace_tz" in blocks else None,
+    )
+
+
+def register(app: AsyncApp, db: Database) -> None:
+    @app.view(render.SETTINGS_CALLBACK)
+    @guarded
+    async def save_settings(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        view, team, user = body["view"], team_of(body), user_of(body)
+        choices = _choices(view)
+        # Never trust the form for who is an admin: ask Slack again (within the 3 s of the ack).
+        is_admin = False
+        if choices.workspace_tz is not None:
+            is_admin = _is_admin(await asyncio.wait_for(_profile(client, user), 2.0))
+        try:
+            cur = await run(service.save, db, team, user, choices, is_admin)
+        except InvalidInput as e:
+            await ack(response_action="errors", errors=e.errors)
+            return
+        await ack()
+        channel = json.loads(view.get("private_metadata") or "{}").get("channel") or ""
+        reply = render.saved_reply(cur)
+        await tell(client, {"user": {"id": user}, "channel": {"id": channel}}, reply["text"], reply["blocks"])
