@@ -53,11 +53,16 @@ def _tick(settings: Settings, at: str) -> int:
         print(MISSING.format(names="SLACK_BOT_TOKEN", verb="is", them="it"), file=sys.stderr)
         return 2
     from scheduler.engine import tick
-    from scheduler.sender import SlackSender, reminder_client
+    from scheduler.sender import open_sender
 
     db = Database(settings.database_url)
     db.upgrade()
-    report = asyncio.run(tick(db, SlackSender(reminder_client(settings)), now))
+
+    async def one_tick():
+        async with open_sender(settings) as sender:
+            return await tick(db, sender, now)
+
+    report = asyncio.run(one_tick())
     print(f"tick at {now.astimezone(timezone.utc).isoformat()}: {report.line()}")
     return 0
 

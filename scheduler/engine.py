@@ -34,7 +34,7 @@ log = logging.getLogger("ae_bot.scheduler")
 
 GRACE = timedelta(hours=12)        # later than this, an occurrence is skipped, not sent late
 LOOKBACK = timedelta(days=8)       # the furthest back a tick looks after downtime
-OVERLAP = timedelta(minutes=5)     # re-plan a little of the last window; the UNIQUE key dedupes
+OVERLAP = timedelta(0)            # windows are (last tick, now]: every instant belongs to one window
 STALE_CLAIM = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 BATCH = 50           # claimed at a time: at most this many are in flight if the process dies

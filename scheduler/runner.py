@@ -22,7 +22,10 @@ log = logging.getLogger("ae_bot.scheduler")
 
 def start(db: Database, settings: Settings) -> AsyncIOScheduler:
     """Call from inside the running event loop (uvicorn's startup, or the Socket Mode coroutine)."""
-    client = reminder_client(settings)
+    import aiohttp
+
+    # One keep-alive session for the life of the process.
+    client = reminder_client(settings, aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)))
     sender = SlackSender(client)
 
     async def tick_now() -> None:

@@ -80,6 +80,9 @@ class FakeSlack:
         self.not_in_channel: set[str] = set()
         self.private_channels: set[str] = set()
         self.latency: float = 0.0
+        # Every Nth chat.postMessage answers 429 (Retry-After: 1): a steady rate-limit storm for benchmarks.
+        self.ratelimit_every: int = 0
+        self._posts = itertools.count(1)
         self.url = ""
         self.api_url = ""
         self._failures: dict[str, list[tuple[int, dict, dict]]] = {}  # method -> queue
@@ -169,6 +172,15 @@ class FakeSlack:
             queued = self._failures.get(method)
             return queued.pop(0) if queued else None
 
+    def _periodic_ratelimit(self, method: str):
+        if not self.ratelimit_every or method != "chat.postMessage":
+            return None
+        with self._lock:
+            n = next(self._posts)
+        if n % self.ratelimit_every:
+            return None
+        return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+
     def _next_ts(self) -> str:
         with self._lock:
             return f"1764000000.{next(self._ts):06d}"
@@ -245,6 +257,7 @@ class FakeSlack:
 
 class _Handler(BaseHTTPRequestHandler):
     slack: FakeSlack  # set on the per-server subclass
+    protocol_version = "HTTP/1.1"   # keep-alive, like Slack: clients that reuse connections may
 
     def log_message(self, *args) -> None:  # keep test output quiet
         pass
@@ -297,7 +310,7 @@ class _Handler(BaseHTTPRequestHandler):
         authed = (headers.get("Authorization") or "").startswith("Bearer ") or params.get("token")
         if not authed:
             return self._send(200, {"ok": False, "error": "not_authed"})
-        failure = self.slack._take_failure(method)
+        failure = self.slack._take_failure(method) or self.slack._periodic_ratelimit(method)
         if failure:
             return self._send(*failure)
         self._send(200, self.slack._answer(method, params))

@@ -32,19 +32,16 @@ class Context:
     start: datetime
     end: datetime
     _people: dict = field(default_factory=dict)
+    _loaded: set = field(default_factory=set)
     _zones: dict = field(default_factory=dict)
 
     def person(self, team_id: str, user_id: str) -> Person | None:
-        key = (team_id, user_id)
-        if key not in self._people:
-            self._people[key] = self.s.exec(select(Person).where(Person.team_id == team_id,
-                                                                 Person.user_id == user_id)).first()
-        return self._people[key]
-
-    def preload_people(self, team_id: str | None = None) -> None:
-        q = select(Person) if team_id is None else select(Person).where(Person.team_id == team_id)
-        for p in self.s.exec(q):
-            self._people[(p.team_id, p.user_id)] = p
+        if team_id not in self._loaded:
+            # One query per workspace and tick, not one per reminder.
+            for p in self.s.exec(select(Person).where(Person.team_id == team_id)):
+                self._people[(p.team_id, p.user_id)] = p
+            self._loaded.add(team_id)
+        return self._people.get((team_id, user_id))
 
     def workspace_tz(self, team_id: str) -> str:
         if team_id not in self._zones:
@@ -77,6 +74,7 @@ class Rule(Protocol):
 
 
 def all_rules() -> list[Rule]:
-    from . import goals, items, report
+    from . import calls, digest, goals, items, planning, report, signoff
 
-    return [items.ItemDue(), items.ItemOverdue(), goals.QuarterlyReview(), goals.YearlyReview(), report.WeeklyReport()]
+    return [items.ItemDue(), items.ItemOverdue(), goals.QuarterlyReview(), goals.YearlyReview(), report.WeeklyReport(),
+            signoff.SignoffNudge(), digest.WeeklyDigest(), calls.DailyCall(), planning.WeeklyPlanning()]
