@@ -6,7 +6,7 @@ SKIP LOCKED on PostgreSQL), so concurrent ticks never send the same occurrence t
 
 A crash between sending and recording leaves a row in `sending`. Such a row is never sent again:
 after STALE_CLAIM it is marked `unknown` with a log line. We choose "at most once" for that narrow
-window (one HTTP call per row, claimed in small batches) because a duplicate reminder is what makes
+window (one HTTP call per row; at most two batches of BATCH are claimed and unsent) because a duplicate reminder is what makes
 people mute a bot; rows that were claimed but not yet being sent are still `pending` and go out.
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ LOOKBACK = timedelta(days=8)       # the furthest back a tick looks after downti
 OVERLAP = timedelta(0)            # windows are (last tick, now]: every instant belongs to one window
 STALE_CLAIM = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
-BATCH = 50           # claimed at a time: at most this many are in flight if the process dies
+BATCH = 50           # claimed at a time; at most two batches are in flight if the process dies
 CONCURRENCY = 50
 PERMANENT = {"channel_not_found", "user_not_found", "not_in_channel", "is_archived", "account_inactive",
              "invalid_blocks", "msg_too_long", "no_text", "cannot_dm_bot", "user_disabled", "invalid_auth",
@@ -72,12 +72,17 @@ async def tick(db: Database, sender, now: datetime, rules: list[Rule] | None = N
     report.unknown = await asyncio.to_thread(_expire_stale_claims, db, now)
     report.planned, report.skipped = await asyncio.to_thread(_plan, db, now, rules)
     limit = asyncio.Semaphore(CONCURRENCY)
-    while True:
-        batch = await asyncio.to_thread(_claim_and_render, db, now, by_name, report)
-        if not batch:
-            break
+    # A pipeline: while one batch is being sent, the next is claimed and the last one recorded.
+    claiming = asyncio.ensure_future(asyncio.to_thread(_claim_and_render, db, now, by_name, report))
+    recording = None
+    while batch := await claiming:
+        claiming = asyncio.ensure_future(asyncio.to_thread(_claim_and_render, db, now, by_name, report))
         results = await asyncio.gather(*(_send(sender, limit, d, msg) for d, msg in batch))
-        await asyncio.to_thread(_record, db, now, results, report)
+        if recording:
+            await recording
+        recording = asyncio.ensure_future(asyncio.to_thread(_record, db, now, results, report))
+    if recording:
+        await recording
     await asyncio.to_thread(_advance_window, db, now)
     log.info("tick %s: %s", now.isoformat(), report.line())
     return report
@@ -193,18 +198,22 @@ def _record(db: Database, now: datetime, results, report: TickReport) -> None:
     updates = []
     for d, r in results:
         row = {"id": d.id, "status": St.sent, "sent_at": None, "channel": None, "ts": None, "error": "",
-               "next_attempt_at": d.next_attempt_at}
+               "next_attempt_at": d.next_attempt_at, "attempts": d.attempts}
         if r.ok:
             row.update(sent_at=now, channel=r.channel, ts=r.ts)
             report.sent += 1
-        elif r.error in PERMANENT or d.attempts >= MAX_ATTEMPTS:
+        elif r.retry_after is not None and now - d.due_at < GRACE:
+            # Slack asked us to wait: that is not a failed attempt, so it doesn't use up the budget.
+            row.update(status=St.retry, error=r.error[:500], attempts=d.attempts - 1,
+                       next_attempt_at=now + timedelta(seconds=max(r.retry_after, 1)))
+            report.retry += 1
+        elif r.error in PERMANENT or d.attempts >= MAX_ATTEMPTS or r.retry_after is not None:
             row.update(status=St.failed, error=r.error[:500])
             report.failed += 1
             log.warning("gave up on %s/%s for %s (%s): %s", d.rule, d.subject, d.recipient, d.period, r.error)
         else:
-            wait = timedelta(seconds=r.retry_after) if r.retry_after is not None \
-                else timedelta(minutes=2 ** (d.attempts - 1))
-            row.update(status=St.retry, error=r.error[:500], next_attempt_at=now + max(wait, timedelta(seconds=1)))
+            backoff = timedelta(minutes=2 ** (d.attempts - 1))    # 1, 2, 4, 8 minutes
+            row.update(status=St.retry, error=r.error[:500], next_attempt_at=now + backoff)
             report.retry += 1
         updates.append(row)
     with db.transaction() as s:

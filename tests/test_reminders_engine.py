@@ -175,3 +175,17 @@ def test_done_on_a_reminder_marks_the_item_and_that_message(bot, rhythm):
     assert "Done by <@U0A>" in str(upd.params["blocks"]) and "item_done" not in str(upd.params["blocks"])
     rhythm.tick(utc(2026, 12, 2, 9, 0))                 # and no "due today" for a done item
     assert len(rhythm.dms()) == 1
+
+
+def test_rate_limits_do_not_use_up_the_retry_budget(rhythm):
+    rhythm.person("U0A", "UTC")
+    rhythm.item("U0A", date(2026, 12, 2))
+    rhythm.tick(utc(2026, 12, 1, 8, 0))
+    rhythm.slack.fail_next("chat.postMessage", status=429, retry_after=1, times=7)
+    t = utc(2026, 12, 1, 9, 0)
+    for _ in range(9):
+        rhythm.tick(t)
+        t += timedelta(seconds=2)
+    [d] = rhythm.deliveries()
+    assert (d.status, d.attempts) == (DeliveryStatus.sent, 1)
+    assert len(rhythm.slack.calls_to("chat.postMessage")) == 8 and len(rhythm.dms()) == 8
