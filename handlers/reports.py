@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -25,7 +25,7 @@ def _ref(body: dict) -> dict:
 def clicked_at(body: dict) -> datetime:
     """The instant of the click as Slack stamped it (`action_ts`); now when it is missing."""
     try:
-        return datetime.fromtimestamp(float(body["actions"][0]["action_ts"]), timezone.utc)
+        return datetime.fromtimestamp(float(body["actions"][0]["action_ts"]), UTC)
     except (KeyError, IndexError, TypeError, ValueError):
         return utcnow()
 

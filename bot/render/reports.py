@@ -7,8 +7,8 @@ in a text box and after posting).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Callable
 
 from ..models import ActionItem, MeetingKind, Minutes
 from ..services.reports import Posted, WeeklyDraft

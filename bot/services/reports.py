@@ -19,8 +19,8 @@ from sqlmodel import Session, select
 
 from ..db import Database
 from ..errors import NotAllowed, NotFound, UserError
-from ..models import (ActionItem, Attendee, AuditEvent, Decision, Delivery, DeliveryStatus, ItemStatus, Minutes,
-                      SignOff, Workspace)
+from ..models import (ActionItem, Attendee, AuditEvent, Decision, Delivery, DeliveryStatus, ItemStatus,
+                      Minutes, SignOff, Workspace)
 from . import audit
 
 RULE = "weekly_report"
