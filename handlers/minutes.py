@@ -175,12 +175,19 @@ def register(app: AsyncApp, db: Database) -> None:
     async def sign_off(ack: AsyncAck, body: dict, client: AsyncWebClient):
         await ack()
         team, user = team_of(body), user_of(body)
-        minutes_id = int(body["actions"][0]["value"])
-        card, counted = await run(service.sign_off, db, team, user, minutes_id)
+        minutes_id, _, version = body["actions"][0]["value"].partition(":")
+        minutes_id = int(minutes_id)
+        card, counted = await run(service.sign_off, db, team, user, minutes_id, int(version) if version else None)
         if counted:
             await refresh_summary(client, db, team, minutes_id)
         else:
             await tell(client, body, f"You've already signed version {card.minutes.version} of these minutes.")
+        clicked = body.get("container") or {}
+        if counted and (clicked.get("channel_id") or "").startswith("D") and clicked.get("message_ts"):
+            # Signed from a DM (a nudge, a "sign again"): that message says so and loses its button.
+            signed = next(s for s in reversed(card.approvals) if s.signer_id == user)
+            await client.chat_update(channel=clicked["channel_id"], ts=clicked["message_ts"],
+                                     **render.signed_notice(card, signed))
         if (body.get("view") or {}).get("type") == "home":
             from .home import publish_home
             await publish_home(client, db, team, user)

@@ -205,3 +205,21 @@ def test_private_channel_tells_the_author_how_to_invite(bot, slack):
     slack.not_in_channel.discard("C0MEET")                            # the author invited the bot
     bot.click("minutes_repost", str(m.id), user="U0AE")
     assert posted_minutes(bot).message_channel == "C0MEET"
+
+
+def test_signing_from_a_dm_confirms_there_and_binds_to_the_version_shown(bot, slack):
+    write_minutes(bot, slack)
+    m = posted_minutes(bot)
+    # A DM button for version 1 (e.g. a nudge) clicked after the author saved version 2.
+    with bot.db.transaction() as s:
+        row = s.get(Minutes, m.id)
+        row.version, row.content_hash = 2, "f" * 64
+        s.add(row)
+    bot.click("minutes_sign_off", f"{m.id}:1", user="U0BOB", channel="D0BOB", message_ts="1764000009.000001")
+    assert "changed since that message (now version 2)" in slack.wait_for("response_url")[0].params["text"]
+    assert count(bot, SignOff) == 0
+    bot.click("minutes_sign_off", f"{m.id}:2", user="U0BOB", channel="D0BOB", message_ts="1764000009.000001")
+    upd = slack.wait_for("chat.update", where=lambda c: c.params["ts"] == "1764000009.000001")[0]
+    assert "You signed" in str(upd.params["blocks"]) and "minutes_sign_off" not in str(upd.params["blocks"])
+    with bot.db.transaction() as s:
+        assert s.exec(select(SignOff)).one().version == 2

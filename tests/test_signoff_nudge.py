@@ -62,7 +62,7 @@ def test_first_nudge_exactly_24_hours_after_the_summary_then_daily(rhythm):
            "Spring campaign kick-off>" in text
     assert "version 1" in text and "1 of 2 signed" in text
     [button] = dm.params["blocks"][-1]["elements"]
-    assert (button["action_id"], button["value"]) == ("minutes_sign_off", str(mid))
+    assert (button["action_id"], button["value"]) == ("minutes_sign_off", f"{mid}:1")
     tick(rhythm, utc(2026, 12, 2, 15, 1), utc(2026, 12, 2, 23, 0), utc(2026, 12, 3, 14, 59))
     assert len(rhythm.dms()) == 1                          # once a day
     tick(rhythm, utc(2026, 12, 3, 15, 0))

@@ -204,7 +204,7 @@ def test_home_shows_minutes_to_sign_and_my_unsigned_minutes(bot, slack):
     bot.home_opened(user="U0BOB")
     bob = published(slack, "U0BOB")
     [(text, value)] = buttons(bob, "minutes_sign_off")
-    assert value == str(m.id) and "Spring campaign kick-off" in text and m.permalink in text
+    assert value == f"{m.id}:1" and "Spring campaign kick-off" in text and m.permalink in text
     bot.home_opened(user="U0AE")
     ae = published(slack, "U0AE")
     assert re.search(r"Spring campaign kick-off.*0 of 3 signed", json.dumps(ae["blocks"]))

@@ -27,7 +27,7 @@ def home_view(data: HomeData) -> dict:
         blocks.append(context("You have signed everything you attended."))
     for m in data.to_sign[:LIMIT]:
         blocks.append(section(f"{_link(m)} · {day(m.held_on)} · version {m.version}",
-                              accessory=button("Sign off", "minutes_sign_off", str(m.id), style="primary")))
+                              accessory=button("Sign off", "minutes_sign_off", f"{m.id}:{m.version}", style="primary")))
     blocks.append({"type": "divider"})
     blocks.append({"type": "header", "text": {"type": "plain_text", "text": "My minutes not fully signed"}})
     if not data.unsigned_mine:

@@ -49,7 +49,7 @@ def summary(card: MinutesCard) -> dict:
         blocks += packed_sections("*Action items*", [item_line(i) for i in card.items], max_sections=8)
     blocks += signoff_blocks(card)
     blocks.append({"type": "actions", "block_id": "minutes_actions", "elements": [
-        button("Sign off", "minutes_sign_off", str(m.id), style="primary"),
+        button("Sign off", "minutes_sign_off", f"{m.id}:{m.version}", style="primary"),
         button("Request changes", "minutes_request_changes", str(m.id)),
         button("Edit", "minutes_edit", str(m.id)),
     ]})
@@ -206,7 +206,15 @@ def resign_dm(card: MinutesCard) -> dict:
     return {"text": f"{m.title} changed — please sign again", "blocks": [
         section(f"🔁 {mention(m.author_id)} changed {link} (now version {m.version}). "
                 "Your earlier sign-off no longer counts — please read it and sign again."),
-        {"type": "actions", "elements": [button("Sign off", "minutes_sign_off", str(m.id), style="primary")]}]}
+        {"type": "actions", "elements": [button("Sign off", "minutes_sign_off", f"{m.id}:{m.version}",
+                                                 style="primary")]}]}
+
+
+def signed_notice(card: MinutesCard, signed) -> dict:
+    m = card.minutes
+    link = f"<{m.permalink}|{esc(plain(m.title, 200))}>" if m.permalink else f"*{esc(plain(m.title, 200))}*"
+    return {"text": f"You signed {m.title}", "blocks": [
+        section(f"✅ You signed {link}, version {m.version}, {moment(signed.signed_at)}.")]}
 
 
 def not_posted(channel_id: str, minutes_id: int) -> dict:

@@ -15,7 +15,7 @@ def signoff_nudge(m: Minutes, recipient: str, *, signed: int, total: int, resign
     blocks = [
         section(f"{head}\n{signed} of {total} signed so far."),
         context(f"Meeting on {day(m.held_on)} · written by {mention(m.author_id)}"),
-        {"type": "actions", "elements": [button("Sign off", "minutes_sign_off", str(m.id), style="primary")]},
+        {"type": "actions", "elements": [button("Sign off", "minutes_sign_off", f"{m.id}:{m.version}", style="primary")]},
     ]
     return {"channel": recipient, "text": fit(f"Please sign off: {m.title} (version {m.version})", 3000)[0],
             "blocks": blocks}

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..db import Database
-from ..errors import InvalidInput, NotAllowed, NotFound
+from ..errors import InvalidInput, NotAllowed, NotFound, UserError
 from ..models import (ActionItem, Attendee, Decision, ItemStatus, MeetingKind, Minutes, MinutesVersion,
                       SignOff, utcnow)
 from . import audit
@@ -22,6 +22,15 @@ MAX_ITEMS = 25             # 3 input blocks a row: 25 rows + the rest stay under
 MAX_ATTENDEES = 100
 MAX_EXTERNAL = 50
 SUBJECT = "minutes"
+
+
+class Outdated(UserError):
+    """A button for an older version was clicked: a sign-off binds to what the signer saw."""
+
+    def __init__(self, m: Minutes):
+        link = f"<{m.permalink}|the minutes>" if m.permalink else "the minutes"
+        super().__init__(f"These minutes have changed since that message (now version {m.version}). "
+                         f"Please read {link} again and sign there.")
 
 
 @dataclass
@@ -197,9 +206,11 @@ def edit(db: Database, team_id: str, actor_id: str, minutes_id: int, draft: Minu
         return EditResult(_card(s, m), changed=True, new_items=notify)
 
 
-def sign_off(db: Database, team_id: str, user_id: str, minutes_id: int) -> tuple[MinutesCard, bool]:
-    """Approve the current version. Returns (card, True) when this click counted."""
-    return _decide(db, team_id, user_id, minutes_id, Decision.approve, "")
+def sign_off(db: Database, team_id: str, user_id: str, minutes_id: int,
+             version: int | None = None) -> tuple[MinutesCard, bool]:
+    """Approve the current version (the one the button showed, when it says which). Returns (card, True)
+    when this click counted."""
+    return _decide(db, team_id, user_id, minutes_id, Decision.approve, "", version)
 
 
 def request_changes(db: Database, team_id: str, user_id: str, minutes_id: int,
@@ -241,15 +252,15 @@ def set_message(db: Database, team_id: str, minutes_id: int, channel: str, ts: s
 
 # --- inside a transaction -------------------------------------------------------------------
 
-def _decide(db, team_id, user_id, minutes_id, decision: Decision, comment: str):
-    with db.transaction() as s:
-        m = _get(s, team_id, minutes_id)
-        _require_signer(s, m, user_id)
-        if _existing_decision(s, m, user_id, decision):
-            return _card(s, m), False
+def _decide(db, team_id, user_id, minutes_id, decision: Decision, comment: str, version: int | None = None):
     try:
         with db.transaction() as s:
             m = _get(s, team_id, minutes_id)
+            _require_signer(s, m, user_id)
+            if version is not None and version != m.version:
+                raise Outdated(m)
+            if _existing_decision(s, m, user_id, decision):
+                return _card(s, m), False
             s.add(SignOff(team_id=team_id, subject_kind=SUBJECT, subject_id=m.id, version=m.version,
                           content_hash=m.content_hash, signer_id=user_id, decision=decision,
                           comment=comment))
