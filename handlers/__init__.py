@@ -7,7 +7,7 @@ from bot.db import Database
 
 
 def register_all(app: AsyncApp, db: Database) -> None:
-    from . import goals, help, home, minutes, reports, settings, tasks
+    from . import calls, goals, help, home, minutes, reports, settings, tasks
 
-    for module in (minutes, tasks, home, help, goals, settings, reports):
+    for module in (minutes, tasks, home, help, goals, settings, reports, calls):
         module.register(app, db)

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-EXPECTED_COMMANDS = {"/minutes", "/task", "/ae"}
+EXPECTED_COMMANDS = {"/minutes", "/task", "/ae", "/goals"}
 REQUIRED_BOT_SCOPES = {"commands", "chat:write", "im:write", "users:read"}
 REQUIRED_BOT_EVENTS = {"app_home_opened"}
 

@@ -13,6 +13,7 @@ GOAL_DONE = "goal_done"
 GOAL_NOT_DONE = "goal_not_done"
 MARK = {GoalStatus.done.value: "✅", GoalStatus.not_done.value: "❌", GoalStatus.open.value: "⬜"}
 WORD = {GoalStatus.done.value: "done", GoalStatus.not_done.value: "not done", GoalStatus.open.value: "not reviewed yet"}
+INPUT_MAX = 3000   # Slack's limit for a plain_text_input
 BUTTONED = (MESSAGE_BLOCKS - 6) // 2   # two blocks per goal, and room for the head and the footer
 
 
@@ -27,11 +28,10 @@ def quarter_name(period: str) -> str:
 
 def goals_modal(period: str, goals: list[Goal], channel: str | None = None) -> dict:
     """One goal per line, pre-filled with the quarter's goals."""
-    element = {"type": "plain_text_input", "action_id": "value", "multiline": True,
-               "max_length": MAX_GOALS * (GOAL_MAX + 1),
+    element = {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": INPUT_MAX,
                "placeholder": {"type": "plain_text", "text": "One goal per line"}}
-    if goals:
-        element["initial_value"] = "\n".join(g.text for g in goals)[:MAX_GOALS * (GOAL_MAX + 1)]
+    if goals:   # the input caps what can be typed, so saved goals fit it (the cut is only a safety net)
+        element["initial_value"] = "\n".join(g.text for g in goals)[:INPUT_MAX]
     reviewed = [g for g in goals if _status(g) != GoalStatus.open.value]
     blocks = [
         section(f"Your goals for *{quarter_name(period)}*. At the start of next quarter I'll ask you which "
@@ -39,7 +39,7 @@ def goals_modal(period: str, goals: list[Goal], channel: str | None = None) -> d
         {"type": "input", "block_id": "goals", "optional": True,
          "label": {"type": "plain_text", "text": "Goals"}, "element": element,
          "hint": {"type": "plain_text",
-                  "text": f"One goal per line, up to {MAX_GOALS}, each under {GOAL_MAX} characters. "
+                  "text": f"One goal per line, up to {MAX_GOALS}, each up to {GOAL_MAX} characters. "
                           "Removing a line removes that goal."}},
     ]
     if reviewed:

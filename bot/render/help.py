@@ -12,7 +12,8 @@ COMMANDS = [
     ("/task", "The same, as a form.", "/task"),
     ("/goals", "Set this quarter's goals; each quarter I ask which ones you reached.", "/goals"),
     ("/ae settings", "Your time zone, reminder times, and reminders you don't want.", "/ae settings"),
-    ("/ae away FROM..UNTIL", "No reminders while you are away (`/ae away off` when back).", "/ae away 2026-12-20..2027-01-03"),
+    ("/ae away FROM..UNTIL", "No reminders while you are away (`/ae away off` when back).",
+     "/ae away 2026-12-20..2027-01-03"),
     ("/ae help", "This list.", "/ae help"),
 ]
 

@@ -184,6 +184,8 @@ def parse_away(text: str) -> tuple[date, date] | None:
     text = (text or "").strip()
     if text.lower() in ("off", "clear", "none", "back"):
         return None
+    if not text:
+        raise InvalidInput({"away": f"When are you away? {AWAY_USAGE}"})
     m = _RANGE.match(text)
     try:
         if not m:
