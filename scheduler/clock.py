@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.periods import iso_week, previous_quarter, quarter  # noqa: F401  (re-exported for the rules)
+
 ONE_SECOND = timedelta(seconds=1)
 
 
@@ -48,21 +50,6 @@ def every(days: int, first: datetime, tz: str) -> IntervalTrigger:
 
 def local_date(t: datetime, tz: str) -> date:
     return t.astimezone(zone(tz)).date()
-
-
-def iso_week(d: date) -> str:
-    y, w, _ = d.isocalendar()
-    return f"{y}-W{w:02d}"
-
-
-def quarter(d: date) -> str:
-    return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
-
-
-def previous_quarter(d: date) -> str:
-    """The quarter before the one `d` is in."""
-    first = date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
-    return quarter(first - timedelta(days=1))
 
 
 def business_day(d: date, forward: bool) -> date:

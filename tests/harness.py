@@ -132,14 +132,21 @@ class BotServer:
         return {**call.params["view"], "id": f"V{n:08d}", "hash": f"h{n}"}
 
 
+_INITIAL = {"plain_text_input": "initial_value", "datepicker": "initial_date", "users_select": "initial_user",
+            "multi_users_select": "initial_users", "static_select": "initial_option",
+            "checkboxes": "initial_options"}
+
+
 def fill_state(view: dict, values: dict) -> dict:
-    """Slack sends every input block in state.values, empty ones as null; shape by element type."""
+    """Slack sends every input block in state.values: what was typed or picked, else the initial value
+    (an untouched pre-filled field), else null. Pass None to clear a field; shaped by element type."""
     state = {}
     for block in view["blocks"]:
         if block.get("type") != "input":
             continue
         el = block["element"]
-        bid, kind, v = block["block_id"], el["type"], values.get(block["block_id"])
+        bid, kind = block["block_id"], el["type"]
+        v = values[bid] if bid in values else el.get(_INITIAL.get(kind, ""))
         if kind == "plain_text_input":
             s = {"type": kind, "value": v}
         elif kind == "datepicker":
@@ -149,8 +156,13 @@ def fill_state(view: dict, values: dict) -> dict:
         elif kind == "multi_users_select":
             s = {"type": kind, "selected_users": list(v or [])}
         elif kind == "static_select":
-            opt = next((o for o in el["options"] if o["value"] == v), el.get("initial_option"))
-            s = {"type": kind, "selected_option": opt}
+            if isinstance(v, str):
+                v = next((o for o in el["options"] if o["value"] == v), None)
+            s = {"type": kind, "selected_option": v}
+        elif kind == "checkboxes":
+            if v and isinstance(v[0], str):
+                v = [o for o in el["options"] if o["value"] in v]
+            s = {"type": kind, "selected_options": list(v or [])}
         else:
             raise ValueError(kind)
         state[bid] = {el["action_id"]: s}

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from scheduler.clock import quarter
+from ..periods import quarter
 
 from ..db import Database
 from ..errors import InvalidInput, NotAllowed, NotFound

@@ -63,7 +63,8 @@ class ItemOverdue:
         for item in _open_items(ctx, date(2000, 1, 1), ctx.end.date()):
             for who in dict.fromkeys([item.owner_id, item.creator_id]):
                 tz = ctx.tz(item.team_id, who)
-                hh, mm = ctx.time_for(item.team_id, who, self.name, NINE)
+                # Overdue notices follow the person's item reminder time (one setting for both).
+                hh, mm = ctx.time_for(item.team_id, who, "item_due", NINE)
                 key = (item.due_on, tz, hh, mm)
                 if key not in cache:
                     cache[key] = self._days(ctx, item.due_on, tz, hh, mm)
