@@ -1,7 +1,7 @@
 """Fire times and local periods. APScheduler's triggers do the calendar math (DST included)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -27,25 +27,55 @@ def cron(tz: str, **fields) -> CronTrigger:
 def fire_times(trigger, start: datetime, end: datetime, limit: int = 1000) -> list[datetime]:
     """Every fire time in (start, end]; a repeated local hour (DST fall-back) may yield two."""
     out: list[datetime] = []
-    t = trigger.get_next_fire_time(None, start + ONE_SECOND)
-    while t is not None and t <= end and len(out) < limit:
-        if t > start:
+    t = trigger.get_next_fire_time(None, _utc(start) + ONE_SECOND)
+    while t is not None and _utc(t) <= _utc(end) and len(out) < limit:
+        if _utc(t) > _utc(start):
             out.append(t)
-        t = trigger.get_next_fire_time(t, t + ONE_SECOND)
+        # Step on from t in UTC: local arithmetic drops `fold`, so inside a repeated hour
+        # "01:30 (second time) + 1 s" would land back in the first 01:30.
+        t = trigger.get_next_fire_time(None, _utc(t) + ONE_SECOND)
     return out
+
+
+def _utc(t: datetime) -> datetime:
+    return t.astimezone(timezone.utc)
 
 
 @lru_cache(maxsize=65536)
 def at_local(day: date, hh: int, mm: int, tz: str) -> datetime:
-    """The instant of a local wall-clock time on a given day (a time in a DST gap moves forward)."""
+    """The instant of a local wall-clock time on a given day (a time in a DST gap moves forward; a
+    repeated time is its first instance)."""
     trigger = cron(tz, year=day.year, month=day.month, day=day.day, hour=hh, minute=mm)
     start = datetime.combine(day - timedelta(days=1), time(12), tzinfo=zone(tz))
-    return trigger.get_next_fire_time(None, start)
+    t = trigger.get_next_fire_time(None, start)
+    return t.astimezone(timezone.utc).astimezone(zone(tz))   # normalised: .hour reads true in a gap
 
 
-def every(days: int, first: datetime, tz: str) -> IntervalTrigger:
-    """Every N days from `first`, keeping the local wall-clock time across DST changes."""
-    return IntervalTrigger(days=days, start_date=first, timezone=zone(tz))
+class every:
+    """Every N days from `first`, at first's local wall-clock time whatever DST does in between.
+
+    APScheduler picks the days (an IntervalTrigger over noon-UTC anchors of the local dates); at_local
+    turns each day into an instant. (IntervalTrigger alone counts elapsed hours, so 09:00 would
+    become 08:00 after a fall-back.) Quacks like a trigger for fire_times().
+    """
+
+    def __init__(self, days: int, first: datetime, tz: str):
+        local = first.astimezone(zone(tz))
+        self.tz, self.hh, self.mm = tz, local.hour, local.minute
+        self.extra = timedelta(seconds=local.second, microseconds=local.microsecond)
+        anchor = datetime.combine(local.date(), time(12), tzinfo=timezone.utc)
+        self.days = IntervalTrigger(days=days, start_date=anchor, timezone=timezone.utc)
+
+    def get_next_fire_time(self, _previous, now: datetime) -> datetime | None:
+        probe = datetime.combine(now.astimezone(zone(self.tz)).date() - timedelta(days=1), time(12),
+                                 tzinfo=timezone.utc)
+        d = self.days.get_next_fire_time(None, probe)
+        while d is not None:
+            instant = at_local(d.date(), self.hh, self.mm, self.tz) + self.extra
+            if instant >= now:
+                return instant
+            d = self.days.get_next_fire_time(None, _utc(d) + ONE_SECOND)
+        return None
 
 
 def local_date(t: datetime, tz: str) -> date:
