@@ -35,8 +35,10 @@ def start(db: Database, settings: Settings) -> AsyncIOScheduler:
         await refresh_people(db, client)
 
     scheduler = AsyncIOScheduler(timezone=timezone.utc)
+    # Every minute, and once right away: after a restart, what was missed goes out now.
     scheduler.add_job(tick_now, CronTrigger(second=0, timezone=timezone.utc), id="tick",
-                      max_instances=1, coalesce=True, misfire_grace_time=50)
+                      max_instances=1, coalesce=True, misfire_grace_time=50,
+                      next_run_time=datetime.now(timezone.utc))
     scheduler.add_job(refresh, CronTrigger(minute="*/15", second=30, timezone=timezone.utc), id="people",
                       max_instances=1, coalesce=True)
     scheduler.start()

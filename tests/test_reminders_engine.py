@@ -189,3 +189,25 @@ def test_rate_limits_do_not_use_up_the_retry_budget(rhythm):
     [d] = rhythm.deliveries()
     assert (d.status, d.attempts) == (DeliveryStatus.sent, 1)
     assert len(rhythm.slack.calls_to("chat.postMessage")) == 8 and len(rhythm.dms()) == 8
+
+
+def test_time_zones_are_refreshed_from_slack_daily(rhythm):
+    import asyncio
+
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from sqlmodel import select
+
+    from bot.models import Person
+    from bot.services import people
+    from scheduler.runner import refresh_people
+
+    rhythm.person("U0MOVED", "Europe/Madrid")            # cached on 2026-11-01: stale
+    rhythm.slack.users["U0MOVED"] = {"tz": "Asia/Seoul", "locale": "ko-KR", "real_name": "Min"}
+    people.remember(rhythm.db, "T0ACME", "U0FRESH", tz="UTC")   # refreshed just now
+    client = AsyncWebClient(token="xoxb-test-token-123", base_url=rhythm.slack.api_url)
+    assert asyncio.run(refresh_people(rhythm.db, client)) == 1
+    with rhythm.db.transaction() as s:
+        p = s.exec(select(Person).where(Person.user_id == "U0MOVED")).one()
+        assert (p.tz, p.locale, p.name) == ("Asia/Seoul", "ko-KR", "Min")
+    assert [c.params["user"] for c in rhythm.slack.calls_to("users.info")] == ["U0MOVED"]

@@ -9,6 +9,7 @@ import sys
 import time
 
 import httpx
+import sqlalchemy as sa
 from harness import SECRET, sign
 
 
@@ -56,6 +57,17 @@ def test_http_mode_serves_events_and_health(tmp_path, slack):
         forged = httpx.post(f"{url}/slack/events", content=body,
                             headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body, secret="x")})
         assert forged.status_code == 401
+        # The reminder scheduler runs inside the same process: its first tick comes at start.
+        engine = sa.create_engine(f"sqlite:///{tmp_path / 'run.db'}")
+        deadline = time.time() + 30
+        while True:
+            with engine.connect() as c:
+                ticked = c.execute(sa.text("SELECT last_tick_at FROM scheduler_state")).first()
+            if ticked or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        engine.dispose()
+        assert ticked, "ae-bot run did not tick"
     finally:
         out = _stop(proc)
     assert "xoxb-run-test" not in out and "Traceback" not in out
