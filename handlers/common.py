@@ -83,6 +83,15 @@ async def learn_people(client: AsyncWebClient, db: Database, team_id: str, user_
         await learn_person(client, db, team_id, user_id)
 
 
+async def is_admin(client: AsyncWebClient, user_id: str) -> bool:
+    """Workspace admin or owner, per Slack (asked each time: roles matter more than a call saved)."""
+    try:
+        u = (await client.users_info(user=user_id))["user"]
+    except SlackApiError:
+        return False
+    return bool(u.get("is_admin") or u.get("is_owner") or u.get("is_primary_owner"))
+
+
 async def today(db: Database, team_id: str, user_id: str) -> date:
     return await run(people.today_for, db, team_id, user_id)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -36,3 +37,29 @@ class UTCDateTime(TypeDecorator):
 
 def _ts(**kw):
     return Field(sa_type=UTCDateTime, **kw)
+
+
+class Money(TypeDecorator):
+    """Exact decimal amounts: NUMERIC on PostgreSQL, text on SQLite (whose NUMERIC is a float).
+
+    Sums are done in Python with Decimal, so both databases give the same cents.
+    """
+
+    impl = sa.String(40)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(sa.Numeric(18, 4))
+        return dialect.type_descriptor(sa.String(40))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("money must be a Decimal, never a float")
+        value = Decimal(value)
+        return value if dialect.name == "postgresql" else format(value, "f")
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(str(value))

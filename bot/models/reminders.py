@@ -66,10 +66,14 @@ class CallLog(SQLModel, table=True):
     """A progress call or site visit with a client."""
 
     __tablename__ = "call_log"
+    __table_args__ = (sa.UniqueConstraint("team_id", "source_view_id"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32, index=True)
     user_id: str = Field(max_length=32)
     channel_id: Optional[str] = Field(default=None, max_length=32)
+    client_id: Optional[int] = Field(default=None, foreign_key="client.id", index=True)
+    # The modal a call came from: a repeated submission logs nothing twice.
+    source_view_id: Optional[str] = Field(default=None, max_length=64)
     who: str = Field(max_length=200)
     minutes: int
     outcome: str = Field(default="", sa_type=sa.Text)
