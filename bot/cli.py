@@ -86,8 +86,11 @@ def _run(settings: Settings) -> int:
             # The handler opens an aiohttp session, and the scheduler binds to the running loop.
             from scheduler import runner
 
-            runner.start(db, settings)
-            await AsyncSocketModeHandler(app, settings.slack_app_token).start_async()
+            from .web import keep_alive
+
+            async with keep_alive(app):
+                runner.start(db, settings)
+                await AsyncSocketModeHandler(app, settings.slack_app_token).start_async()
 
         log.info("starting in Socket Mode")
         asyncio.run(socket_mode())

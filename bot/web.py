@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 
+import aiohttp
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
@@ -33,12 +34,25 @@ def create_web(app: AsyncApp, db: Database, on_startup: list | None = None) -> S
 
     @asynccontextmanager
     async def lifespan(_app):
-        for hook in on_startup or []:
-            hook()   # e.g. the reminder scheduler, which must start inside the server's event loop
-        yield
+        async with keep_alive(app):
+            for hook in on_startup or []:
+                hook()   # e.g. the reminder scheduler, which must start inside the server's event loop
+            yield
 
     return Starlette(routes=[Route("/slack/events", events, methods=["POST"]),
                              Route("/healthz", healthz, methods=["GET"])], lifespan=lifespan)
+
+
+@asynccontextmanager
+async def keep_alive(app: AsyncApp):
+    """One pooled HTTP session for the Web API client while the server runs (without it, every call
+    opens a new connection, and against Slack a new TLS handshake)."""
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
+        app.client.session = session
+        try:
+            yield
+        finally:
+            app.client.session = None
 
 
 def _ping(db: Database) -> None:

@@ -1,6 +1,9 @@
-"""Log call: the button on the daily call DM opens the modal; saving it stores the call and its follow-up.
+"""Log call: `/call [client]` and the daily call DM's Log call button open the modal; saving it stores
+the call (against its client) and its follow-up.
 
-`open_call_modal` and `save_call` are the pieces a `/call [client]` command reuses.
+The modal is about a client when one is known (the button's `client:<id>`, or `/call NAME` matching a
+client's name); otherwise it asks which client with a picker (this channel's client pre-selected).
+A workspace without clients keeps the channel form: the button's channel, or a channel picker.
 """
 from __future__ import annotations
 
@@ -10,52 +13,104 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotFound
+from bot.models import Client
 from bot.render import calls as render
 from bot.services import calls as service
+from bot.services import clients as clients_service
 
 from .common import (date_of, guarded, learn_person, run, state_value, team_of, tell, text_of, today, user_of,
                      user_of_select)
 from .tasks import send_item_dm
 
+PICKER_MAX = 100    # options in a static_select
+
 
 async def open_call_modal(client: AsyncWebClient, trigger_id: str, channel_id: str | None,
-                          via: str = "daily_call") -> None:
-    await client.views_open(trigger_id=trigger_id, view=render.call_modal(channel_id, via=via))
+                          via: str = "daily_call", *, about: Client | None = None,
+                          choices: list[Client] | None = None, picked: Client | None = None,
+                          note: str | None = None) -> None:
+    await client.views_open(trigger_id=trigger_id, view=render.call_modal(
+        channel_id, via=via, client=about, clients=choices, picked=picked, note=note))
+
+
+async def open_for_command(client: AsyncWebClient, db: Database, body: dict) -> None:
+    """`/call [client]`: the named client, else a picker of the workspace's clients."""
+    team, user, channel = team_of(body), user_of(body), body.get("channel_id")
+    name = (body.get("text") or "").strip()
+    note = None
+    if name:
+        try:
+            row = await run(clients_service.find, db, team, name)
+            await open_call_modal(client, body["trigger_id"], None, "call_command", about=row.client)
+            return
+        except NotFound as e:
+            note = str(e)
+    choices, here, left = await run(clients_service.for_picker, db, team, user, channel, PICKER_MAX)
+    if choices:
+        if left:
+            more = f"Showing {len(choices)} of {len(choices) + left} clients: `/call NAME` finds any of them."
+            note = f"{note}\n{more}" if note else more
+        await open_call_modal(client, body["trigger_id"], None, "call_command", choices=choices, picked=here,
+                              note=note)
+        return
+    if note:
+        note += " Which channel was the call about?"
+    await open_call_modal(client, body["trigger_id"], None, "call_command", note=note)
 
 
 def parse_call(view: dict) -> service.CallDraft:
     meta = json.loads(view.get("private_metadata") or "{}")
     channel = meta.get("channel") or (state_value(view, "channel") or {}).get("selected_conversation")
+    client_id = meta.get("client")
+    if meta.get("pick"):
+        picked = ((state_value(view, "client") or {}).get("selected_option") or {}).get("value")
+        client_id = int(picked) if picked and picked.isdigit() else None
     return service.CallDraft(
         channel_id=channel, who=text_of(view, "who"), duration=text_of(view, "duration"),
         outcome=text_of(view, "outcome"), follow_up_text=text_of(view, "follow_up_text"),
         follow_up_owner=user_of_select(view, "follow_up_owner"), follow_up_due=date_of(view, "follow_up_due"),
-        via=meta.get("via") or "daily_call")
+        via=meta.get("via") or "daily_call", client_id=client_id, needs_client=bool(meta.get("pick")))
 
 
 async def save_call(ack: AsyncAck, body: dict, client: AsyncWebClient, db: Database) -> None:
-    """A Log call submission: errors go back onto the modal; the follow-up's owner gets the item DM."""
+    """A Log call submission: errors go back onto the modal; the follow-up's owner gets the item DM.
+    The same view submitted again acks and does nothing more."""
     team, user = team_of(body), user_of(body)
     draft = parse_call(body["view"])
     try:
-        call, item = await run(service.log_call, db, team, user, draft, await today(db, team, user))
+        logged = await run(service.log_call, db, team, user, draft, await today(db, team, user),
+                           body["view"].get("id"))
     except InvalidInput as e:
         await ack(response_action="errors", errors=e.errors)
         return
     await ack()
-    if item:
-        await send_item_dm(client, db, item)
-    done = render.logged(call, item)
+    if not logged.created:
+        return
+    if logged.item:
+        await send_item_dm(client, db, logged.item)
+    done = render.logged(logged.call, logged.item, logged.client)
     await tell(client, {"user": {"id": user}}, done["text"], done["blocks"])
 
 
 def register(app: AsyncApp, db: Database) -> None:
+    @app.command("/call")
+    @guarded
+    async def call_command(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        await open_for_command(client, db, body)
+        await learn_person(client, db, team_of(body), user_of(body))
+
     @app.action(render.LOG_CALL)
     @guarded
     async def log_call_clicked(ack: AsyncAck, body: dict, client: AsyncWebClient):
         await ack()
-        await open_call_modal(client, body["trigger_id"], body["actions"][0].get("value") or None)
+        value = body["actions"][0].get("value") or ""
+        if value.startswith(render.CLIENT_VALUE):
+            row = await run(clients_service.load, db, team_of(body), int(value[len(render.CLIENT_VALUE):]))
+            await open_call_modal(client, body["trigger_id"], None, about=row.client)
+        else:
+            await open_call_modal(client, body["trigger_id"], value or None)
         await learn_person(client, db, team_of(body), user_of(body))
 
     @app.view(render.CALL_CALLBACK)

@@ -5,6 +5,7 @@ import asyncio
 import functools
 import logging
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Callable, TypeVar
 
@@ -23,6 +24,15 @@ log = logging.getLogger("ae_bot.handlers")
 async def run(fn: Callable[..., T], *args, **kwargs) -> T:
     """Services are synchronous; run them in a worker thread so the event loop keeps acking."""
     return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+# Short reads on the interactive path (before an ack, or before views.open with a 3-second trigger)
+# get threads of their own, so they never queue behind the writes other requests do after acking.
+_interactive = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ae-bot-interactive")
+
+
+async def run_now(fn: Callable[..., T], *args, **kwargs) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_interactive, functools.partial(fn, *args, **kwargs))
 
 
 def team_of(body: dict) -> str:
@@ -93,7 +103,9 @@ async def is_admin(client: AsyncWebClient, user_id: str) -> bool:
 
 
 async def today(db: Database, team_id: str, user_id: str) -> date:
-    return await run(people.today_for, db, team_id, user_id)
+    """The person's local date; from the in-process zone cache when it can (no thread, no query)."""
+    zone = people.cached_zone(team_id, user_id) or await run_now(people.zone_of, db, team_id, user_id)
+    return people.today_in(zone)
 
 
 def state_value(view: dict, block_id: str) -> dict | None:

@@ -15,19 +15,14 @@ from bot.models import MeetingKind
 from bot.render import minutes as render
 from bot.services import minutes as service
 
-from .common import (date_of, guarded, learn_people, learn_person, run, state_value, team_of, tell, text_of, today,
-                     user_of, user_of_select)
+from .common import (date_of, guarded, learn_people, learn_person, run, run_now, state_value, team_of, tell,
+                     text_of, today, user_of, user_of_select)
 from .tasks import send_item_dm
 
-# Serialise summary updates per minutes so the last chat.update always shows the newest state.
-# A small pool of locks per event loop (a lock belongs to one loop; a test process runs several).
-_LOCKS = 64
-_summary_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _summary_lock(minutes_id: int) -> asyncio.Lock:
-    pool = _summary_locks.setdefault(asyncio.get_running_loop(), [asyncio.Lock() for _ in range(_LOCKS)])
-    return pool[minutes_id % _LOCKS]
+# Summary refreshes are coalesced per minutes: while one is being sent, further requests only mark it
+# stale, and it is rendered once more from the newest rows. Ten clicks in a burst cost two updates,
+# and the last update always shows the latest state. (State per event loop: a test process runs several.)
+_refreshing: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def parse_draft(view: dict, meta: dict, current: service.MinutesCard | None) -> service.MinutesDraft:
@@ -65,6 +60,7 @@ async def post_summary(client: AsyncWebClient, db: Database, card: service.Minut
         await tell(client, {"user": {"id": m.author_id}}, notice["text"], notice["blocks"], response_url=response_url)
         return False
     channel, ts = posted["channel"], posted["ts"]
+    await run(service.set_message, db, m.team_id, m.id, channel, ts, None)   # clickable from now on
     link = (await client.chat_getPermalink(channel=channel, message_ts=ts)).get("permalink")
     await run(service.set_message, db, m.team_id, m.id, channel, ts, link)
     if render.overflow(card):
@@ -84,11 +80,22 @@ async def _post_or_join(client: AsyncWebClient, channel: str, message: dict):
 
 
 async def refresh_summary(client: AsyncWebClient, db: Database, team_id: str, minutes_id: int) -> None:
-    async with _summary_lock(minutes_id):
-        card = await run(service.load, db, team_id, minutes_id)
-        if card.minutes.message_ts:
-            await client.chat_update(channel=card.minutes.message_channel, ts=card.minutes.message_ts,
-                                     **render.summary(card))
+    stale = _refreshing.setdefault(asyncio.get_running_loop(), {})
+    if minutes_id in stale:
+        stale[minutes_id] = True          # the refresh under way will go round once more
+        return
+    stale[minutes_id] = False
+    try:
+        while True:
+            card = await run(service.load, db, team_id, minutes_id)
+            if card.minutes.message_ts:
+                await client.chat_update(channel=card.minutes.message_channel, ts=card.minutes.message_ts,
+                                         **render.summary(card))
+            if not stale[minutes_id]:
+                return
+            stale[minutes_id] = False
+    finally:
+        del stale[minutes_id]
 
 
 async def dm_items(client: AsyncWebClient, db: Database, card: service.MinutesCard, items) -> None:
@@ -133,7 +140,7 @@ def register(app: AsyncApp, db: Database) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
         minutes_id = meta.get("minutes_id")
         try:
-            current = await run(service.for_author, db, team, user, minutes_id) if minutes_id else None
+            current = await run_now(service.for_author, db, team, user, minutes_id) if minutes_id else None
             draft = parse_draft(view, meta, current)
             day = await today(db, team, user)
             service.validate(draft, day, {i.id: i for i in current.items} if current else None)
@@ -196,7 +203,8 @@ def register(app: AsyncApp, db: Database) -> None:
     @guarded
     async def ask_changes(ack: AsyncAck, body: dict, client: AsyncWebClient):
         await ack()
-        m = await run(service.check_signer, db, team_of(body), user_of(body), int(body["actions"][0]["value"]))
+        m = await run_now(service.check_signer, db, team_of(body), user_of(body),
+                          int(body["actions"][0]["value"].partition(":")[0]))
         await client.views_open(trigger_id=body["trigger_id"], view=render.changes_modal(m.id, m.title))
 
     @app.view(render.CHANGES_CALLBACK)
@@ -219,7 +227,7 @@ def register(app: AsyncApp, db: Database) -> None:
     async def open_edit(ack: AsyncAck, body: dict, client: AsyncWebClient):
         await ack()
         team, user = team_of(body), user_of(body)
-        card = await run(service.for_author, db, team, user, int(body["actions"][0]["value"]))
+        card = await run_now(service.for_author, db, team, user, int(body["actions"][0]["value"]))
         meta = {"channel": card.minutes.channel_id, "minutes_id": card.minutes.id}
         view = render.minutes_modal(meta, today=await today(db, team, user), author_id=user, card=card)
         await client.views_open(trigger_id=body["trigger_id"], view=view)

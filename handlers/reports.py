@@ -18,7 +18,7 @@ from .common import guarded, run, team_of, tell, text_of, user_of
 
 
 def _ref(body: dict) -> dict:
-    """What the button carries: {"d": delivery id, "c": channel, "w": week}."""
+    """What the button carries: {"d": delivery id, "c": the report's subject (client:<id> or a channel), "w": week}."""
     return json.loads(body["actions"][0]["value"])
 
 

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-EXPECTED_COMMANDS = {"/minutes", "/task", "/ae", "/goals"}
+EXPECTED_COMMANDS = {"/invoice", "/minutes", "/task", "/ae", "/goals", "/workorder", "/client", "/call"}
 REQUIRED_BOT_SCOPES = {"commands", "chat:write", "im:write", "users:read"}
 REQUIRED_BOT_EVENTS = {"app_home_opened"}
 

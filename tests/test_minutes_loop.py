@@ -77,7 +77,7 @@ def post_ts(slack):
 
 def test_non_attendee_cannot_sign(bot, slack):
     write_minutes(bot, slack)
-    slack.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == "C0MEET")
+    summary_recorded(bot)
     bot.click("minutes_sign_off", "1", user="U0MALLORY")
     reply = slack.wait_for("response_url")[0]
     assert "only the attendees of this meeting can sign off" in reply.params["text"].lower()
@@ -86,12 +86,22 @@ def test_non_attendee_cannot_sign(bot, slack):
         assert s.exec(select(SignOff)).all() == []
 
 
+def summary_recorded(bot) -> None:
+    """Wait until the summary's ts is stored: in Slack nobody can click before the message exists."""
+    def check():
+        with bot.db.transaction() as s:
+            m = s.exec(select(Minutes)).first()
+            assert m and m.message_ts
+    eventually(check)
+
+
 def test_double_click_counts_once(bot, slack):
     write_minutes(bot, slack)
-    slack.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == "C0MEET")
+    summary_recorded(bot)
     bot.click("minutes_sign_off", "1", user="U0BOB")
     bot.click("minutes_sign_off", "1", user="U0BOB")
     slack.wait_for("response_url")        # the second click is told it already counted
+    slack.wait_for("chat.update")         # the first one's summary refresh (it may land after the reply)
     with bot.db.transaction() as s:
         assert len(s.exec(select(SignOff)).all()) == 1
         assert len([e for e in s.exec(select(AuditEvent)) if e.action == "minutes.approve"]) == 1

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 
-from ..models import ActionItem, CallLog
+from ..models import ActionItem, CallLog, Client
 from ..services.calls import OUTCOME_MAX, WHO_MAX, ChannelWork
 from .text import MESSAGE_BLOCKS, button, context, esc, mention, plain, section
 
 CALL_CALLBACK = "call_log_modal"
-LOG_CALL = "call_log"    # the Log call button; its value is the channel
+LOG_CALL = "call_log"    # the Log call button; its value is `client:<id>` or (no client) the channel
+CLIENT_VALUE = "client:"
+OPTION_TEXT = 75         # a static_select option's text
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -26,22 +28,58 @@ def _summary(w: ChannelWork) -> str:
     return " · ".join(parts)
 
 
+def _client_line(w: ChannelWork) -> str:
+    name = esc(plain(w.client_name, 120))
+    return f"*{name}* · tier {w.tier} · <#{w.channel_id}>\n{_summary(w) or 'Nothing open — a progress check-in.'}"
+
+
 def daily_call(recipient: str, work: list[ChannelWork]) -> dict:
-    """One section per client channel with a Log call button; past the block limit, say how many more."""
-    head = f"📞 *Calls for today* — {_plural(len(work), 'client has', 'clients have')} open work."
+    """One section per client due today, then per channel with open work, each with a Log call button;
+    past the block limit, say how many more."""
+    due = sum(1 for w in work if w.client_id is not None)
+    channels = len(work) - due
+    if due:
+        text = f"Calls for today: {_plural(due, 'client', 'clients')} due for a call"
+        if channels:
+            text += f", {_plural(channels, 'channel', 'channels')} with open work"
+        head = f"📞 *Calls for today* — {text.split(': ', 1)[1]}."
+    else:
+        text = f"Calls for today: {_plural(len(work), 'client', 'clients')} with open work"
+        head = f"📞 *Calls for today* — {_plural(len(work), 'client has', 'clients have')} open work."
     blocks = [section(head)]
     room = MESSAGE_BLOCKS - 2            # the header and a possible "…and N more" line
     for w in work[:room]:
-        blocks.append(section(f"<#{w.channel_id}>\n{_summary(w)}",
-                              accessory=button("Log call", LOG_CALL, w.channel_id)))
-    if len(work) > room:
-        blocks.append(context(f"…and {len(work) - room} more channels with open work."))
-    return {"channel": recipient, "text": f"Calls for today: {_plural(len(work), 'client', 'clients')} with open work",
-            "blocks": blocks}
+        if w.client_id is not None:
+            blocks.append(section(_client_line(w),
+                                  accessory=button("Log call", LOG_CALL, f"{CLIENT_VALUE}{w.client_id}")))
+        else:
+            blocks.append(section(f"<#{w.channel_id}>\n{_summary(w)}",
+                                  accessory=button("Log call", LOG_CALL, w.channel_id)))
+    rest = work[room:]
+    if rest:
+        what = "to call" if any(w.client_id is not None for w in rest) else "channels with open work"
+        blocks.append(context(f"…and {len(rest)} more {what}."))
+    return {"channel": recipient, "text": text, "blocks": blocks}
 
 
-def call_modal(channel_id: str | None, *, via: str = "daily_call") -> dict:
-    """The Log call modal. With no channel (e.g. `/call` outside a client channel) it asks for one."""
+def client_picker(clients: list[Client], picked: Client | None) -> dict:
+    """A static_select of clients (the caller caps the list at 100, Slack's limit)."""
+    def option(c: Client) -> dict:
+        return {"text": {"type": "plain_text", "text": plain(c.name, OPTION_TEXT)}, "value": str(c.id)}
+
+    element = {"type": "static_select", "action_id": "value", "options": [option(c) for c in clients],
+               "placeholder": {"type": "plain_text", "text": "Pick the client"}}
+    if picked is not None and any(c.id == picked.id for c in clients):
+        element["initial_option"] = option(picked)
+    return {"type": "input", "block_id": "client", "label": {"type": "plain_text", "text": "Client"},
+            "element": element}
+
+
+def call_modal(channel_id: str | None, *, via: str = "daily_call", client: Client | None = None,
+               clients: list[Client] | None = None, picked: Client | None = None, note: str | None = None) -> dict:
+    """The Log call modal, about a client (`client`), or asking which one (`clients`: a picker with
+    `picked` pre-selected), or, in a workspace without clients, about a channel (asked for when
+    there is none, e.g. `/call` outside a client channel)."""
     def _input(block_id, label, element, optional=False, hint=None):
         block = {"type": "input", "block_id": block_id, "optional": optional,
                  "label": {"type": "plain_text", "text": label}, "element": {"action_id": "value", **element}}
@@ -49,7 +87,15 @@ def call_modal(channel_id: str | None, *, via: str = "daily_call") -> dict:
             block["hint"] = {"type": "plain_text", "text": hint}
         return block
 
-    if channel_id:
+    meta = {"channel": channel_id, "via": via}
+    if client is not None:
+        where = f" (<#{client.channel_id}>)" if client.channel_id else ""
+        top = [section(f"Call with *{esc(plain(client.name, 120))}*{where}")]
+        meta = {"client": client.id, "channel": client.channel_id, "via": via}
+    elif clients:
+        top = [client_picker(clients, picked)]
+        meta = {"pick": True, "via": via}
+    elif channel_id:
         top = [section(f"Call with <#{channel_id}>")]
     else:
         top = [_input("channel", "Client channel", {"type": "conversations_select",
@@ -60,8 +106,8 @@ def call_modal(channel_id: str | None, *, via: str = "daily_call") -> dict:
         "title": {"type": "plain_text", "text": "Log a call"},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps({"channel": channel_id, "via": via}),
-        "blocks": top + [
+        "private_metadata": json.dumps(meta),
+        "blocks": ([context(note)] if note else []) + top + [
             _input("who", "Who you spoke to", {"type": "plain_text_input", "max_length": WHO_MAX}),
             _input("duration", "Duration (minutes)", {"type": "plain_text_input", "max_length": 4,
                                                       "placeholder": {"type": "plain_text", "text": "15"}}),
@@ -75,8 +121,10 @@ def call_modal(channel_id: str | None, *, via: str = "daily_call") -> dict:
     }
 
 
-def logged(call: CallLog, item: ActionItem | None) -> dict:
+def logged(call: CallLog, item: ActionItem | None, client: Client | None = None) -> dict:
     where = f" (<#{call.channel_id}>)" if call.channel_id else ""
+    if client is not None:
+        where = f" at *{esc(plain(client.name, 120))}*{where}"
     line = f"📞 Logged your {call.minutes}-minute call with {esc(plain(call.who, WHO_MAX))}{where}."
     if item:
         line += f"\nFollow-up sent to {mention(item.owner_id)}: {esc(plain(item.text, 500))}"

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 
-from ..models import ActionItem, MeetingKind, Minutes
+from ..models import ActionItem, CallLog, MeetingKind, Minutes
 from ..services.reports import Posted, WeeklyDraft
 from .minutes import KIND_LABELS
 from .text import (MESSAGE_BLOCKS, SECTION_MAX, button, context, day, esc, fit, mention, mentions, moment,
@@ -22,7 +22,8 @@ EDIT_BLOCK = "report_text"
 EDIT_MAX = 3000                    # a plain_text_input holds at most this much
 DECISION_MAX = 400                 # per set of minutes: the report points to the minutes for the rest
 # Sections per part of the report; with the DM's own 3 blocks this stays far below 50.
-BUDGET = {"meetings": 6, "decisions": 6, "done": 4, "open": 5, "overdue": 5, "pending": 5}
+BUDGET = {"meetings": 6, "decisions": 6, "calls": 4, "done": 4, "open": 5, "overdue": 5, "pending": 5}
+OUTCOME_MAX = 300                  # per call: the call log keeps the rest
 
 
 def _iso(d: date) -> str:
@@ -44,6 +45,16 @@ def _item(i: ActionItem, when: Callable[[date], str], due_word: str = "due") -> 
     return f"{esc(plain(i.text, 300))} — {mention(i.owner_id)}{due}"
 
 
+def _call(c: CallLog, when: Callable[[date], str]) -> str:
+    outcome = f": {esc(plain(c.outcome, OUTCOME_MAX))}" if c.outcome.strip() else ""
+    return f"• {when(c.called_on)} — {c.minutes} min with {esc(plain(c.who, 100))} ({mention(c.user_id)}){outcome}"
+
+
+def _name(r: WeeklyDraft) -> str:
+    """Who the report is about: the client (and its channel), or the channel."""
+    return f"{esc(plain(r.client_name, 120))} (<#{r.channel_id}>)" if r.client_name else f"<#{r.channel_id}>"
+
+
 def _parts(r: WeeklyDraft, when: Callable[[date], str], link: bool) -> list[tuple[str, str, list[str]]]:
     """(budget key, title, lines) for each part of the report; parts with nothing to say are left out,
     except the meetings, whose absence is the news."""
@@ -53,6 +64,7 @@ def _parts(r: WeeklyDraft, when: Callable[[date], str], link: bool) -> list[tupl
     parts = [("meetings", f"*Meetings held ({len(meetings)})*" if meetings else "*No meetings this week.*", meetings)]
     for key, title, lines in (
         ("decisions", "*Decisions*", decisions),
+        ("calls", f"*Calls ({len(r.calls)})*", [_call(c, when) for c in r.calls]),
         ("done", f"*Action items done ({len(r.done)})*", [f"✅ {_item(i, when)}" for i in r.done]),
         ("overdue", f"*Overdue ({len(r.overdue)})*", [f"⚠️ {_item(i, when, 'was due')}" for i in r.overdue]),
         ("open", f"*Open ({len(r.open)})*", [f"• {_item(i, when)}" for i in r.open]),
@@ -67,17 +79,17 @@ def _parts(r: WeeklyDraft, when: Callable[[date], str], link: bool) -> list[tupl
 
 def report_blocks(r: WeeklyDraft) -> list[dict]:
     """The report itself: what both the DM and the channel post show."""
-    blocks = [section(f"📊 *Weekly report — <#{r.channel_id}>*\n{day(r.first)} – {day(r.last)}")]
+    blocks = [section(f"📊 *Weekly report — {_name(r)}*\n{day(r.first)} – {day(r.last)}")]
     for key, title, lines in _parts(r, day, link=True):
         blocks += packed_sections(title, lines, max_sections=BUDGET[key])
     if r.empty:
-        blocks.append(context("Nothing else to report: no action items and no sign-offs waiting."))
+        blocks.append(context("Nothing else to report: no calls, no action items and no sign-offs waiting."))
     return blocks[:MESSAGE_BLOCKS - 4]   # the budgets already keep it far below; never let a post fail
 
 
 def report_text(r: WeeklyDraft) -> tuple[str, bool]:
     """The draft as editable text (≤ EDIT_MAX characters); says whether it had to be cut."""
-    paras = [f"*Weekly report — <#{r.channel_id}>*\n{_iso(r.first)} – {_iso(r.last)}"]
+    paras = [f"*Weekly report — {_name(r)}*\n{_iso(r.first)} – {_iso(r.last)}"]
     for _, title, lines in _parts(r, _iso, link=False):
         paras.append("\n".join([title, *lines]))
     return fit("\n\n".join(paras), EDIT_MAX)
@@ -85,7 +97,7 @@ def report_text(r: WeeklyDraft) -> tuple[str, bool]:
 
 def _ref(r: WeeklyDraft, delivery_id: int) -> str:
     """What every button carries: the DM's delivery, and the report it is about."""
-    return json.dumps({"d": delivery_id, "c": r.channel_id, "w": r.week}, separators=(",", ":"))
+    return json.dumps({"d": delivery_id, "c": r.key, "w": r.week}, separators=(",", ":"))
 
 
 def weekly_dm(r: WeeklyDraft, delivery_id: int, *, snoozed: bool = False, status: str | None = None) -> dict:
@@ -103,7 +115,8 @@ def weekly_dm(r: WeeklyDraft, delivery_id: int, *, snoozed: bool = False, status
             button("Edit first", EDIT, ref),
             button("Snooze 1 h", SNOOZE, ref),
         ]})
-    return {"channel": r.ae_id, "text": f"Weekly report for <#{r.channel_id}> ({r.week}): draft ready",
+    about = esc(plain(r.client_name, 120)) if r.client_name else f"<#{r.channel_id}>"
+    return {"channel": r.ae_id, "text": f"Weekly report for {about} ({r.week}): draft ready",
             "blocks": blocks}
 
 

@@ -1,4 +1,11 @@
-"""Progress calls: which clients an AE should call today, and logging a call (with an optional follow-up)."""
+"""Progress calls: which clients an AE should call today, and logging a call (with an optional follow-up).
+
+Who is on an AE's list on a weekday (`call_list`): their clients whose call days include that weekday
+(the tier's cadence — A every weekday, B Monday and Thursday, C Monday — or the client's own), each
+with its open work, whether or not there is any; then the channels without a client where they wrote
+minutes or logged calls and that have open work (as before clients existed). A client's channel is
+never listed as a plain channel: its calls follow the client's cadence, and go to the client's AE.
+"""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -6,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import case, func, union
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..db import Database
 from ..errors import InvalidInput
-from ..models import ActionItem, Attendee, CallLog, Decision, ItemStatus, Minutes, SignOff
-from . import audit, tasks
+from ..models import ActionItem, Attendee, CallLog, Client, Decision, ItemStatus, Minutes, SignOff, Tier
+from . import audit, clients, tasks
 
 WHO_MAX = 200
 OUTCOME_MAX = 3000
@@ -29,6 +37,9 @@ class ChannelWork:
     open_items: int = 0
     overdue: int = 0
     unsigned: int = 0      # minutes waiting for sign-off
+    client_id: int | None = None     # set when this is a client due for its progress call
+    client_name: str = ""
+    tier: str = ""
 
 
 @dataclass
@@ -43,6 +54,16 @@ class CallDraft:
     follow_up_owner: str | None = None
     follow_up_due: date | None = None
     via: str = "daily_call"   # which button or command opened the modal (for the audit log)
+    client_id: int | None = None
+    needs_client: bool = False   # the modal asked which client (a picker left empty is an error)
+
+
+@dataclass
+class Logged:
+    call: CallLog
+    item: ActionItem | None
+    created: bool          # False: the same modal submitted again; nothing new was stored
+    client: Client | None = None
 
 
 # --- reading (inside the caller's session: the scheduler's tick, or a service's transaction) ----------
@@ -75,16 +96,40 @@ def waiting_for_sign_off(s: Session, team_id: str, *, author_id: str | None = No
     return [(m, int(a), int(b)) for m, a, b in s.exec(q)]
 
 
-def open_work(s: Session, team_id: str, user_id: str, today: date) -> list[ChannelWork]:
-    """The AE's client channels (where they wrote minutes or logged calls) that have open action items
-    or minutes waiting for sign-off, most overdue first. Items count for a channel through their
-    minutes or the call they were a follow-up of."""
-    channels = list(s.execute(union(
+def open_work(s: Session, team_id: str, user_id: str, today: date,
+              exclude: frozenset[str] = frozenset()) -> list[ChannelWork]:
+    """The AE's client channels (where they wrote minutes or logged calls; not those in `exclude`) that
+    have open action items or minutes waiting for sign-off, most overdue first."""
+    channels = [c for c in s.execute(union(
         select(Minutes.channel_id).where(Minutes.team_id == team_id, Minutes.author_id == user_id),
         select(CallLog.channel_id).where(CallLog.team_id == team_id, CallLog.user_id == user_id,
-                                         CallLog.channel_id.is_not(None)))).scalars())
+                                         CallLog.channel_id.is_not(None)))).scalars() if c not in exclude]
+    work = _counts(s, team_id, channels, today)
+    busy = [w for w in work.values() if w.open_items or w.unsigned]
+    return sorted(busy, key=lambda w: (-w.overdue, -w.open_items, -w.unsigned, w.channel_id))
+
+
+def call_list(s: Session, team_id: str, user_id: str, today: date) -> list[ChannelWork]:
+    """Whom the AE calls on `today` (their local date): their clients due today, then the channels
+    without a client that have open work (see the module's rule)."""
+    all_clients = list(s.exec(select(Client).where(Client.team_id == team_id)))
+    due = [c for c in all_clients
+           if c.ae_id == user_id and c.channel_id and clients.is_due_for_call(c, today.weekday())]
+    counts = _counts(s, team_id, [c.channel_id for c in due], today)
+    listed = []
+    for c in due:
+        w = counts[c.channel_id]
+        listed.append(ChannelWork(c.channel_id, w.open_items, w.overdue, w.unsigned, c.id, c.name, Tier(c.tier).value))
+    listed.sort(key=lambda w: (w.tier, -w.overdue, -w.open_items, -w.unsigned, w.client_name.lower()))
+    theirs = frozenset(c.channel_id for c in all_clients if c.channel_id)
+    return listed + open_work(s, team_id, user_id, today, exclude=theirs)
+
+
+def _counts(s: Session, team_id: str, channels: list[str], today: date) -> dict[str, ChannelWork]:
+    """Open items (overdue among them) and minutes waiting for sign-off per channel. Items count for a
+    channel through their minutes or the call they were a follow-up of."""
     if not channels:
-        return []
+        return {}
     work = {c: ChannelWork(c) for c in channels}
     channel = func.coalesce(Minutes.channel_id, CallLog.channel_id)
     items = (select(channel, func.count(ActionItem.id),
@@ -98,8 +143,7 @@ def open_work(s: Session, team_id: str, user_id: str, today: date) -> list[Chann
         work[c].open_items, work[c].overdue = int(n), int(late or 0)
     for m, _, _ in waiting_for_sign_off(s, team_id, channel_ids=channels, limit=10_000):
         work[m.channel_id].unsigned += 1
-    busy = [w for w in work.values() if w.open_items or w.unsigned]
-    return sorted(busy, key=lambda w: (-w.overdue, -w.open_items, -w.unsigned, w.channel_id))
+    return work
 
 
 def work_for(db: Database, team_id: str, user_id: str, today: date) -> list[ChannelWork]:
@@ -149,11 +193,44 @@ class _Within:
         yield self.s
 
 
-def log_call(db: Database, team_id: str, user_id: str, draft: CallDraft,
-             today: date) -> tuple[CallLog, ActionItem | None]:
-    """Store the call (on the AE's local date `today`) and its follow-up item in one transaction."""
+def log_call(db: Database, team_id: str, user_id: str, draft: CallDraft, today: date,
+             view_id: str | None = None) -> Logged:
+    """Store the call (on the AE's local date `today`) and its follow-up item in one transaction.
+    A call with a client is stored against the client and the client's channel. The same modal
+    (`view_id`) submitted again stores nothing more."""
+    try:
+        return _log(db, team_id, user_id, draft, today, view_id)
+    except IntegrityError:
+        # Two submissions of one view raced: the first one stands (its follow-up was rolled back here).
+        with db.transaction() as s:
+            again = _logged_by(s, team_id, view_id)
+            if again is None:
+                raise
+            return again
+
+
+def _logged_by(s: Session, team_id: str, view_id: str | None) -> Logged | None:
+    if not view_id:
+        return None
+    call = s.exec(select(CallLog).where(CallLog.team_id == team_id, CallLog.source_view_id == view_id)).first()
+    return Logged(call, None, created=False) if call else None
+
+
+def _log(db: Database, team_id: str, user_id: str, draft: CallDraft, today: date, view_id: str | None) -> Logged:
     minutes, errors = check(draft)
     with db.transaction() as s:
+        again = _logged_by(s, team_id, view_id)
+        if again:
+            return again
+        channel, client = draft.channel_id, None
+        if draft.client_id is not None:
+            client = clients.by_id(s, team_id, draft.client_id)
+            if client is None:
+                errors["client"] = "I can't find that client any more; pick another."
+            else:
+                channel = client.channel_id
+        elif draft.needs_client:
+            errors["client"] = "Pick the client."
         item = None
         if draft.follow_up_text.strip() and draft.follow_up_owner:
             try:
@@ -163,11 +240,12 @@ def log_call(db: Database, team_id: str, user_id: str, draft: CallDraft,
                 errors.update({FOLLOW_UP_BLOCKS.get(k, k): v for k, v in e.errors.items()})
         if errors:
             raise InvalidInput(errors)   # rolls back the follow-up item too
-        call = CallLog(team_id=team_id, user_id=user_id, channel_id=draft.channel_id, who=draft.who.strip(),
-                       minutes=minutes, outcome=draft.outcome.strip(), called_on=today,
-                       follow_up_item_id=item.id if item else None)
+        call = CallLog(team_id=team_id, user_id=user_id, channel_id=channel, client_id=client.id if client else None,
+                       source_view_id=view_id, who=draft.who.strip(), minutes=minutes, outcome=draft.outcome.strip(),
+                       called_on=today, follow_up_item_id=item.id if item else None)
         s.add(call)
         s.flush()
-        audit.record(s, team_id, user_id, "call.logged", "call_log", call.id, channel=draft.channel_id,
-                     minutes=minutes, follow_up_item=call.follow_up_item_id, via=draft.via)
-        return call, item
+        about = {"client_id": client.id} if client else {}
+        audit.record(s, team_id, user_id, "call.logged", "call_log", call.id, channel=channel,
+                     minutes=minutes, follow_up_item=call.follow_up_item_id, via=draft.via, **about)
+        return Logged(call, item, created=True, client=client)

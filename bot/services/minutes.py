@@ -13,7 +13,7 @@ from ..db import Database
 from ..errors import InvalidInput, NotAllowed, NotFound, UserError
 from ..models import (ActionItem, Attendee, Decision, ItemStatus, MeetingKind, Minutes, MinutesVersion,
                       SignOff, utcnow)
-from . import audit
+from . import audit, signoffs
 
 TITLE_MAX = 150
 TEXT_MAX = 40_000          # notes/decisions: stored in full, the summary cuts them
@@ -259,25 +259,12 @@ def _decide(db, team_id, user_id, minutes_id, decision: Decision, comment: str, 
             _require_signer(s, m, user_id)
             if version is not None and version != m.version:
                 raise Outdated(m)
-            if _existing_decision(s, m, user_id, decision):
-                return _card(s, m), False
-            s.add(SignOff(team_id=team_id, subject_kind=SUBJECT, subject_id=m.id, version=m.version,
-                          content_hash=m.content_hash, signer_id=user_id, decision=decision,
-                          comment=comment))
-            audit.record(s, team_id, user_id, f"minutes.{decision.value}", SUBJECT, m.id,
-                         version=m.version, hash=m.content_hash, comment=comment)
-            s.flush()
-            return _card(s, m), True
+            counted = signoffs.decide(s, team_id, SUBJECT, m.id, m.version, m.content_hash, user_id, decision,
+                                      comment)
+            return _card(s, m), counted
     except IntegrityError:
         # A double click raced us to the same row: it counts once.
         return load(db, team_id, minutes_id), False
-
-
-def _existing_decision(s: Session, m: Minutes, user_id: str, decision: Decision) -> bool:
-    q = select(SignOff.id).where(SignOff.team_id == m.team_id, SignOff.subject_kind == SUBJECT,
-                                 SignOff.subject_id == m.id, SignOff.content_hash == m.content_hash,
-                                 SignOff.signer_id == user_id, SignOff.decision == decision)
-    return s.exec(q).first() is not None
 
 
 def _require_signer(s: Session, m: Minutes, user_id: str) -> None:
@@ -340,17 +327,8 @@ def _card(s: Session, m: Minutes) -> MinutesCard:
     externals = list(s.exec(select(Attendee.external_name).where(
         Attendee.team_id == m.team_id, Attendee.minutes_id == m.id,
         Attendee.external_name.is_not(None)).order_by(Attendee.id)))
-    all_signoffs = list(s.exec(select(SignOff).where(
-        SignOff.team_id == m.team_id, SignOff.subject_kind == SUBJECT,
-        SignOff.subject_id == m.id).order_by(SignOff.signed_at, SignOff.id)))
-    current = [x for x in all_signoffs if x.content_hash == m.content_hash]
-    approvals = [x for x in current if x.decision == Decision.approve]
-    signed_now = {x.signer_id for x in approvals}
-    earlier = {x.signer_id for x in all_signoffs
-               if x.content_hash != m.content_hash and x.decision == Decision.approve}
+    t = signoffs.tally(s, m.team_id, SUBJECT, m.id, m.content_hash)
     return MinutesCard(
         minutes=m, signer_ids=signers, external_names=externals, items=_items(s, m),
-        approvals=approvals,
-        change_requests=[x for x in current if x.decision == Decision.changes_requested],
-        must_resign=[u for u in signers if u in earlier and u not in signed_now],
+        approvals=t.approvals, change_requests=t.change_requests, must_resign=t.must_resign(signers),
     )

@@ -1,6 +1,7 @@
 """People: the Slack users we know, with time zone and locale cached from users.info."""
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,7 +34,8 @@ def remember(db: Database, team_id: str, user_id: str, *, name: str = "", tz: st
         p.locale = locale or p.locale
         p.refreshed_at = utcnow()
         s.add(p)
-        return p
+    forget(team_id, user_id)
+    return p
 
 
 def stale(db: Database, limit: int, now: datetime | None = None) -> list[tuple[str, str]]:
@@ -46,12 +48,38 @@ def stale(db: Database, limit: int, now: datetime | None = None) -> list[tuple[s
         return [tuple(r) for r in s.exec(q)]
 
 
-def today_for(db: Database, team_id: str, user_id: str, now: datetime | None = None) -> date:
-    """The calendar date where the person is (UTC when we do not know their zone yet)."""
+# Zones cached in this process, so that checking "is this due date in the past?" before acking a
+# modal needs no database round trip. Changes made here update it; other processes see them within
+# ZONE_TTL.
+ZONE_TTL = 3600.0
+_zones: dict[tuple[str, str], tuple[str, float]] = {}
+
+
+def cached_zone(team_id: str, user_id: str) -> str | None:
+    hit = _zones.get((team_id, user_id))
+    return hit[0] if hit and time.monotonic() - hit[1] < ZONE_TTL else None
+
+
+def zone_of(db: Database, team_id: str, user_id: str) -> str:
+    """The person's zone (UTC when we do not know it yet), cached."""
     with db.transaction() as s:
         p = get(s, team_id, user_id)
         zone = p.time_zone if p else "UTC"
+    _zones[(team_id, user_id)] = (zone, time.monotonic())
+    return zone
+
+
+def forget(team_id: str, user_id: str) -> None:
+    _zones.pop((team_id, user_id), None)
+
+
+def today_in(zone: str, now: datetime | None = None) -> date:
     return (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(zone)).date()
+
+
+def today_for(db: Database, team_id: str, user_id: str, now: datetime | None = None) -> date:
+    """The calendar date where the person is (UTC when we do not know their zone yet)."""
+    return today_in(cached_zone(team_id, user_id) or zone_of(db, team_id, user_id), now)
 
 
 def _valid_zone(name: str) -> bool:

@@ -1,8 +1,11 @@
-"""The weekly client report: draft the last 7 days of a channel for its AE, post it once, snooze it.
+"""The weekly client report: draft the last 7 days of a client (or a channel) for its AE, post it once,
+snooze it.
 
-Until clients exist, a report's subject is the channel the AE writes minutes in. A report is one
-`weekly_report` delivery (period `2026-W49`, the ISO week of the local Monday); a snooze is another
+A report's subject is a client (`client:<id>`: its channel, its calls, at its own day and time) or,
+for a channel with minutes but no client, the channel itself (Mondays). A report is one
+`weekly_report` delivery (period `2026-W49`, the ISO week of the local report date); a snooze is another
 delivery of the same report (period `2026-W49/snooze-1`), so the engine sends it like any reminder.
+The seven days reported are the ones before the report date: the local date the report first fired.
 Posting is recorded in the audit log against the week's first delivery (the report's "root"), so a
 report goes to the channel once, whichever of its DMs (the original or a snoozed one) was clicked.
 """
@@ -19,8 +22,8 @@ from sqlmodel import Session, select
 
 from ..db import Database
 from ..errors import NotAllowed, NotFound, UserError
-from ..models import (ActionItem, Attendee, AuditEvent, Decision, Delivery, DeliveryStatus, ItemStatus,
-                      Minutes, SignOff, Workspace)
+from ..models import (ActionItem, Attendee, AuditEvent, CallLog, Client, Decision, Delivery, DeliveryStatus,
+                      ItemStatus, Minutes, SignOff, Workspace)
 from . import audit
 
 RULE = "weekly_report"
@@ -28,6 +31,7 @@ SUBJECT = "weekly_report"          # audit subject kind; subject_id is the root 
 POSTED, POST_FAILED = "weekly_report.posted", "weekly_report.post_failed"
 SNOOZE = timedelta(hours=1)
 ACTIVE_DAYS = 30                   # an AE gets a channel's report while they wrote minutes there this recently
+CLIENT_PREFIX = "client:"          # the subject of a client's report: client:<id>
 
 
 @dataclass
@@ -41,19 +45,26 @@ class WeeklyDraft:
     team_id: str
     channel_id: str
     ae_id: str
-    week: str                      # 2026-W49: the ISO week of the Monday the report is for
-    first: date                    # the seven days reported: first .. last (the week before that Monday)
+    week: str                      # 2026-W49: the ISO week of the report date
+    first: date                    # the seven days reported: first .. last (the week before the report date)
     last: date
-    today: date                    # the Monday: items due before it are overdue
+    today: date                    # the report date: items due before it are overdue
     meetings: list[Minutes] = field(default_factory=list)
     done: list[ActionItem] = field(default_factory=list)
     open: list[ActionItem] = field(default_factory=list)
     overdue: list[ActionItem] = field(default_factory=list)
     pending: list[Pending] = field(default_factory=list)
+    calls: list[CallLog] = field(default_factory=list)
+    subject: str = ""              # the delivery subject: client:<id>, or the channel
+    client_name: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.subject or self.channel_id
 
     @property
     def empty(self) -> bool:
-        return not (self.meetings or self.done or self.open or self.overdue or self.pending)
+        return not (self.meetings or self.done or self.open or self.overdue or self.pending or self.calls)
 
 
 @dataclass
@@ -89,20 +100,56 @@ def week_of(period: str) -> str:
     return period.split("/")[0]
 
 
-def draft(s: Session, team_id: str, channel_id: str, ae_id: str, week: str, tz: str) -> WeeklyDraft:
-    """The report of the seven days before the week's Monday, as the AE's calendar counts them."""
-    today = monday_of(week)
+def client_subject(client_id: int) -> str:
+    return f"{CLIENT_PREFIX}{client_id}"
+
+
+def client_id_of(subject: str) -> int | None:
+    if subject.startswith(CLIENT_PREFIX) and subject[len(CLIENT_PREFIX):].isdigit():
+        return int(subject[len(CLIENT_PREFIX):])
+    return None
+
+
+def client_of(s: Session, team_id: str, subject: str) -> Client | None:
+    """The client a report is about; NotFound when it is a client's report and the client is gone."""
+    cid = client_id_of(subject)
+    if cid is None:
+        return None
+    c = s.exec(select(Client).where(Client.team_id == team_id, Client.id == cid)).first()
+    if c is None or not c.channel_id:
+        raise NotFound("I can't find that client (or its channel) any more.")
+    return c
+
+
+def draft(s: Session, team_id: str, subject: str, ae_id: str, week: str, tz: str,
+          today: date | None = None) -> WeeklyDraft:
+    """The report of the seven days before `today` (the report date; the week's Monday by default),
+    as the AE's calendar counts them. `subject` is `client:<id>` or a channel."""
+    client = client_of(s, team_id, subject)
+    channel_id = client.channel_id if client else subject
+    today = today or monday_of(week)
     first, last = today - timedelta(days=7), today - timedelta(days=1)
-    out = WeeklyDraft(team_id, channel_id, ae_id, week, first, last, today)
+    out = WeeklyDraft(team_id, channel_id, ae_id, week, first, last, today, subject=subject,
+                      client_name=client.name if client else None)
     in_channel = (Minutes.team_id == team_id, Minutes.channel_id == channel_id)
     out.meetings = list(s.exec(select(Minutes).where(*in_channel, Minutes.held_on >= first, Minutes.held_on <= last)
                                .order_by(Minutes.held_on, Minutes.id)))
-    items = list(s.exec(
-        select(ActionItem).join(Minutes, Minutes.id == ActionItem.minutes_id)
-        .where(*in_channel, ActionItem.team_id == team_id,
-               ActionItem.status.in_([ItemStatus.open, ItemStatus.done]))
-        .where((ActionItem.status == ItemStatus.open) | (ActionItem.done_at >= _midnight(first, tz) - timedelta(days=1)))
-        .order_by(ActionItem.due_on.is_(None), ActionItem.due_on, ActionItem.id)))
+    # The client's calls: logged against it, or (before clients existed) against its channel.
+    about = CallLog.channel_id == channel_id
+    if client:
+        about = about | (CallLog.client_id == client.id)
+    out.calls = list(s.exec(select(CallLog).where(CallLog.team_id == team_id, about, CallLog.called_on >= first,
+                                                  CallLog.called_on <= last)
+                            .order_by(CallLog.called_on, CallLog.id)))
+    # Action items from the channel's minutes and from the follow-ups of its calls.
+    recent = (ActionItem.status == ItemStatus.open) | (ActionItem.done_at >= _midnight(first, tz) - timedelta(days=1))
+    wanted = (ActionItem.team_id == team_id, ActionItem.status.in_([ItemStatus.open, ItemStatus.done]), recent)
+    items = {i.id: i for i in s.exec(select(ActionItem).join(Minutes, Minutes.id == ActionItem.minutes_id)
+                                     .where(*in_channel, *wanted))}
+    items.update({i.id: i for i in s.exec(
+        select(ActionItem).join(CallLog, CallLog.follow_up_item_id == ActionItem.id)
+        .where(CallLog.team_id == team_id, about, *wanted))})
+    items = sorted(items.values(), key=lambda i: (i.due_on is None, i.due_on or date.min, i.id))
     zone = ZoneInfo(tz)
     for i in items:
         if i.status == ItemStatus.done:
@@ -177,9 +224,23 @@ def root_of(s: Session, d: Delivery) -> Delivery | None:
         Delivery.recipient == d.recipient, Delivery.period == week_of(d.period))).first()
 
 
+def report_date(s: Session, d: Delivery, tz: str) -> date:
+    """The date a report is as of: a client's is the local date it first fired (its own weekday);
+    a channel's is the week's Monday."""
+    if client_id_of(d.subject) is None:
+        return monday_of(week_of(d.period))
+    root = root_of(s, d) or d
+    return root.due_at.astimezone(ZoneInfo(tz)).date()
+
+
+def draft_for(s: Session, d: Delivery, tz: str) -> WeeklyDraft:
+    """The draft a weekly report delivery (the original or a snoozed one) is about."""
+    return draft(s, d.team_id, d.subject, d.recipient, week_of(d.period), tz, report_date(s, d, tz))
+
+
 # --- the DM's buttons ------------------------------------------------------------------------------
 
-def claim_post(db: Database, team_id: str, user_id: str, delivery_id: int, channel_id: str, week: str,
+def claim_post(db: Database, team_id: str, user_id: str, delivery_id: int, subject: str, week: str,
                edited: bool = False) -> PostClaim:
     """Reserve the right to post this week's report. Two clicks (or a click and an edited submission)
     race here; exactly one gets `first=True`. The post is recorded before Slack is called: if Slack then
@@ -188,19 +249,19 @@ def claim_post(db: Database, team_id: str, user_id: str, delivery_id: int, chann
         # A write first: it takes the row lock (PostgreSQL) or the write lock (SQLite) before anything
         # is read, so the second of two concurrent clicks reads what the first one recorded.
         locked = s.execute(update(Delivery).where(
-            Delivery.team_id == team_id, Delivery.rule == RULE, Delivery.subject == channel_id,
+            Delivery.team_id == team_id, Delivery.rule == RULE, Delivery.subject == subject,
             Delivery.recipient == user_id, Delivery.period == week).values(attempts=Delivery.attempts)
             .execution_options(synchronize_session=False))
         d = _clicked(s, team_id, user_id, delivery_id)
         root = root_of(s, d)
-        if locked.rowcount == 0 or root is None or d.subject != channel_id or week_of(d.period) != week:
+        if locked.rowcount == 0 or root is None or d.subject != subject or week_of(d.period) != week:
             raise NotFound("I can't find that weekly report any more.")
-        report = draft(s, team_id, d.subject, user_id, week, zone_of(s, team_id, user_id))
+        report = draft_for(s, d, zone_of(s, team_id, user_id))
         before = posted(s, team_id, root.id)
         if before:
             return PostClaim(d, report, False, before)
-        audit.record(s, team_id, user_id, POSTED, SUBJECT, root.id, channel=d.subject, week=week,
-                     delivery_id=d.id, edited=edited)
+        audit.record(s, team_id, user_id, POSTED, SUBJECT, root.id, channel=report.channel_id, week=week,
+                     delivery_id=d.id, edited=edited, **_about(d))
         s.flush()
         return PostClaim(d, report, True, posted(s, team_id, root.id))
 
@@ -209,18 +270,20 @@ def post_failed(db: Database, team_id: str, user_id: str, delivery_id: int, erro
     with db.transaction() as s:
         d = _clicked(s, team_id, user_id, delivery_id)
         root = root_of(s, d) or d
-        audit.record(s, team_id, user_id, POST_FAILED, SUBJECT, root.id, channel=d.subject,
-                     week=week_of(d.period), error=error[:200])
+        where = {"channel": d.subject} if client_id_of(d.subject) is None else _about(d)
+        audit.record(s, team_id, user_id, POST_FAILED, SUBJECT, root.id, week=week_of(d.period),
+                     error=error[:200], **where)
 
 
 def for_edit(db: Database, team_id: str, user_id: str, delivery_id: int) -> tuple[Delivery, WeeklyDraft]:
     with db.transaction() as s:
         d = _clicked(s, team_id, user_id, delivery_id)
         root = root_of(s, d)
+        report = draft_for(s, d, zone_of(s, team_id, user_id))
         done = posted(s, team_id, root.id) if root else None
         if done:
-            raise UserError(f"This report is already in <#{d.subject}> (posted by <@{done.by}>).")
-        return d, draft(s, team_id, d.subject, user_id, week_of(d.period), zone_of(s, team_id, user_id))
+            raise UserError(f"This report is already in <#{report.channel_id}> (posted by <@{done.by}>).")
+        return d, report
 
 
 def snooze(db: Database, team_id: str, user_id: str, delivery_id: int, clicked_at: datetime) -> Snoozed:
@@ -231,9 +294,10 @@ def snooze(db: Database, team_id: str, user_id: str, delivery_id: int, clicked_a
         d = _clicked(s, team_id, user_id, delivery_id)
         week = week_of(d.period)
         root = root_of(s, d)
+        report = draft_for(s, d, zone_of(s, team_id, user_id))
         done = posted(s, team_id, root.id) if root else None
         if done:
-            raise UserError(f"This report is already in <#{d.subject}> (posted by <@{done.by}>), "
+            raise UserError(f"This report is already in <#{report.channel_id}> (posted by <@{done.by}>), "
                             "so there is nothing to snooze.")
         n = int(d.period.rsplit("snooze-", 1)[1]) + 1 if "/snooze-" in d.period else 1
         period, due = f"{week}/snooze-{n}", clicked_at + SNOOZE
@@ -250,9 +314,13 @@ def snooze(db: Database, team_id: str, user_id: str, delivery_id: int, clicked_a
                 Delivery.recipient == user_id, Delivery.period == period)).one()
         else:
             audit.record(s, team_id, user_id, "weekly_report.snoozed", SUBJECT, root.id if root else d.id,
-                         channel=d.subject, week=week, until=due)
-        report = draft(s, team_id, d.subject, user_id, week, zone_of(s, team_id, user_id))
+                         channel=report.channel_id, week=week, until=due, **_about(d))
         return Snoozed(d, report, due, created)
+
+
+def _about(d: Delivery) -> dict:
+    cid = client_id_of(d.subject)
+    return {"client_id": cid} if cid is not None else {}
 
 
 def _clicked(s: Session, team_id: str, user_id: str, delivery_id: int) -> Delivery:

@@ -1,13 +1,17 @@
-"""Daily progress call: weekdays 09:30 in the AE's zone, the client channels with open work to call today.
+"""Daily progress call: weekdays 09:30 in the AE's zone, whom to call today.
 
-An AE is whoever wrote minutes in the last 30 days. One DM per AE per local date (period `2026-11-30`);
-none when there is no open work."""
+The list (bot/services/calls.call_list): the AE's clients due today by their call days (the tier's
+cadence or their own), each with its open work and a Log call button for that client; then the
+channels without a client that have open work. An AE is a client's AE, or whoever wrote minutes in
+the last 30 days. One DM per AE per local date (period `2026-11-30`); none when the list is empty."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from bot.models import Delivery
+from sqlmodel import select
+
+from bot.models import Client, Delivery
 from bot.render.calls import daily_call
 from bot.services import calls as service
 
@@ -41,17 +45,19 @@ class DailyCall:
     to_person = True
 
     def occurrences(self, ctx: Context):
-        for team, ae in service.recent_authors(ctx.s, ctx.end - ACTIVE):
+        aes = dict.fromkeys(service.recent_authors(ctx.s, ctx.end - ACTIVE))
+        aes.update(dict.fromkeys(tuple(r) for r in ctx.s.exec(select(Client.team_id, Client.ae_id).distinct())))
+        for team, ae in aes:
             tz = ctx.tz(team, ae)
             hh, mm = ctx.time_for(team, ae, self.name, HALF_PAST_NINE)
             for day, t in local_days_at(ctx, tz, hh, mm, WEEKDAYS):
-                # Only now that a call is due do we look at the AE's work: no work, no DM.
-                if service.open_work(ctx.s, team, ae, day):
+                # Only now that a call is due do we look at the AE's list: nobody to call, no DM.
+                if service.call_list(ctx.s, team, ae, day):
                     yield Occurrence(team, self.name, "-", ae, day.isoformat(), t)
 
     def render(self, ctx: Context, deliveries: list[Delivery]):
         out = {}
         for d in deliveries:
-            work = service.open_work(ctx.s, d.team_id, d.recipient, date.fromisoformat(d.period))
+            work = service.call_list(ctx.s, d.team_id, d.recipient, date.fromisoformat(d.period))
             out[d.id] = daily_call(d.recipient, work) if work else None
         return out

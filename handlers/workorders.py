@@ -1,0 +1,247 @@
+"""/workorder: the modal, the job card's buttons (deliver, close, request sign-off) and the sign-off card's.
+
+`refresh_cards` is what another flow (the invoice) calls after it moves a work order.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import weakref
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.db import Database
+from bot.errors import InvalidInput, UserError
+from bot.render import workorders as render
+from bot.services import workorders as service
+
+from .common import date_of, guarded, is_admin, learn_person, run, state_value, team_of, tell, text_of, today, user_of
+
+# Serialise card updates per work order so the last chat.update shows the newest state (one pool per loop).
+_LOCKS = 64
+_card_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CANT_POST = ("not_in_channel", "channel_not_found", "method_not_supported_for_channel_type", "is_archived")
+
+
+def _lock(work_order_id: int) -> asyncio.Lock:
+    pool = _card_locks.setdefault(asyncio.get_running_loop(), [asyncio.Lock() for _ in range(_LOCKS)])
+    return pool[work_order_id % _LOCKS]
+
+
+def _selected(view: dict, block_id: str) -> str | None:
+    return ((state_value(view, block_id) or {}).get("selected_option") or {}).get("value")
+
+
+def parse_draft(view: dict) -> service.WorkOrderDraft:
+    client = _selected(view, "client")
+    return service.WorkOrderDraft(
+        client_id=int(client) if client and client.isdigit() else None, kind=_selected(view, "kind"),
+        title=text_of(view, "title"), brief=text_of(view, "brief"), cost=text_of(view, "cost"),
+        currency=_selected(view, "currency"), vendor=text_of(view, "vendor"),
+        due_on=date_of(view, "due_on"))
+
+
+def _meta(body: dict) -> dict:
+    return json.loads(body["view"].get("private_metadata") or "{}")
+
+
+async def _post(client: AsyncWebClient, channel: str, message: dict):
+    """Post, joining a public channel first if the bot isn't in it."""
+    try:
+        return await client.chat_postMessage(channel=channel, **message)
+    except SlackApiError as e:
+        if e.response.get("error") != "not_in_channel":
+            raise
+    await client.conversations_join(channel=channel)
+    return await client.chat_postMessage(channel=channel, **message)
+
+
+async def post_card(client: AsyncWebClient, db: Database, card: service.WorkOrderCard,
+                    fallback_channel: str | None) -> None:
+    """The job card goes to the client's channel (else where /workorder was run); the author hears if it can't."""
+    wo = card.wo
+    channel = card.client.channel_id or fallback_channel
+    if not channel:
+        await tell(client, {"user": {"id": wo.created_by}}, f"{wo.number} is saved. This client has no channel yet.")
+        return
+    try:
+        posted = await _post(client, channel, render.job_card(card))
+    except SlackApiError as e:
+        if e.response.get("error") not in _CANT_POST:
+            raise
+        await tell(client, {"user": {"id": wo.created_by}}, render.not_posted(channel, wo.number))
+        return
+    await run(service.set_message, db, wo.team_id, wo.id, posted["channel"], posted["ts"])
+
+
+async def refresh_cards(client: AsyncWebClient, db: Database, team_id: str, work_order_id: int,
+                        signoff: bool = True) -> service.WorkOrderCard:
+    """Update the job card (and the sign-off card) in place with the newest state."""
+    async with _lock(work_order_id):
+        card = await run(service.load, db, team_id, work_order_id)
+        wo = card.wo
+        if wo.message_ts:
+            await client.chat_update(channel=wo.message_channel, ts=wo.message_ts, **render.job_card(card))
+        if signoff and wo.signoff_ts:
+            await client.chat_update(channel=wo.signoff_channel, ts=wo.signoff_ts, **render.signoff_card(card))
+        return card
+
+
+async def _submit(ack: AsyncAck, client: AsyncWebClient, body: dict, fn, *args):
+    """Run a modal's service before acking, so its validation lands on the modal's blocks."""
+    try:
+        result = await run(fn, *args)
+    except InvalidInput as e:
+        await ack(response_action="errors", errors=e.errors)
+        return None
+    except UserError as e:
+        await ack()
+        await tell(client, body, str(e))
+        return None
+    await ack()
+    return result
+
+
+def register(app: AsyncApp, db: Database) -> None:
+    @app.command("/workorder")
+    @guarded
+    async def open_workorder(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        team, user = team_of(body), user_of(body)
+        await learn_person(client, db, team, user)   # the author's zone dates the job number and the due date
+        clients, total = await run(service.clients, db, team, user)
+        if not clients:
+            await tell(client, body, render.no_clients())
+            return
+        view = render.workorder_modal(clients, total, channel_id=body.get("channel_id"), text=body.get("text", ""),
+                                      today=await today(db, team, user))
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(render.MODAL_CALLBACK)
+    @guarded
+    async def save_workorder(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        view, team, user = body["view"], team_of(body), user_of(body)
+        draft = parse_draft(view)
+        try:
+            service.validate(draft, await today(db, team, user))
+        except InvalidInput as e:
+            await ack(response_action="errors", errors=e.errors)
+            return
+        await ack()
+        card, created = await run(service.create, db, team, user, draft, None, view.get("id"))
+        if created:   # a repeated submission of the same modal posts nothing twice
+            await post_card(client, db, card, _meta(body).get("channel"))
+
+    # --- delivered ---------------------------------------------------------------------------
+    @app.action("workorder_deliver")
+    @guarded
+    async def open_deliver(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        card = await run(service.check_can_deliver, db, team_of(body), user_of(body), int(body["actions"][0]["value"]))
+        await client.views_open(trigger_id=body["trigger_id"], view=render.deliver_modal(card))
+
+    @app.view(render.DELIVER_CALLBACK)
+    @guarded
+    async def save_deliver(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        team, user, wo_id = team_of(body), user_of(body), _meta(body)["work_order_id"]
+        result = await _submit(ack, client, body, service.deliver, db, team, user, wo_id,
+                               text_of(body["view"], "deliverable"))
+        if result is None:
+            return
+        card, changed = result
+        if not changed:
+            await tell(client, body, f"That is what {card.wo.number} already says was delivered; the sign-offs stand.")
+            return
+        card = await refresh_cards(client, db, team, wo_id)
+        if card.must_resign and card.wo.signoff_ts:   # a thread reply reaches guests too (a DM may not)
+            await client.chat_postMessage(channel=card.wo.signoff_channel, thread_ts=card.wo.signoff_ts,
+                                          text=render.resign_reply(card))
+
+    # --- closed (finance) ---------------------------------------------------------------------
+    @app.action("workorder_close")
+    @guarded
+    async def open_close(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        team, user = team_of(body), user_of(body)
+        card = await run(service.check_can_close, db, team, user, await is_admin(client, user),
+                         int(body["actions"][0]["value"]))
+        await client.views_open(trigger_id=body["trigger_id"], view=render.close_modal(card))
+
+    @app.view(render.CLOSE_CALLBACK)
+    @guarded
+    async def save_close(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        team, user, wo_id = team_of(body), user_of(body), _meta(body)["work_order_id"]
+        admin = await is_admin(client, user)   # asked again: the role is checked where the write happens
+        card = await _submit(ack, client, body, service.close, db, team, user, admin, wo_id,
+                             text_of(body["view"], "actual_cost"))
+        if card is not None:
+            await refresh_cards(client, db, team, wo_id)
+
+    # --- the deliverable's sign-off -----------------------------------------------------------
+    @app.action("workorder_request_signoff")
+    @guarded
+    async def open_signers(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        card, contacts = await run(service.check_can_request, db, team_of(body), user_of(body),
+                                   int(body["actions"][0]["value"]))
+        await client.views_open(trigger_id=body["trigger_id"], view=render.signers_modal(card, contacts))
+
+    @app.view(render.SIGNERS_CALLBACK)
+    @guarded
+    async def save_signers(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        team, user, wo_id = team_of(body), user_of(body), _meta(body)["work_order_id"]
+        picked = (state_value(body["view"], "signers") or {}).get("selected_users") or []
+        card = await _submit(ack, client, body, service.request_signoff, db, team, user, wo_id, picked)
+        if card is None:
+            return
+        wo = card.wo
+        channel = card.client.channel_id or wo.message_channel
+        if not channel:
+            await tell(client, body, f"{wo.number} has no channel to ask in; set the client's channel first.")
+            return
+        async with _lock(wo.id):
+            if wo.signoff_ts:   # the older request loses its buttons: one place to sign
+                await client.chat_update(channel=wo.signoff_channel, ts=wo.signoff_ts, **render.superseded(card))
+            try:
+                posted = await _post(client, channel, render.signoff_card(card))
+            except SlackApiError as e:
+                if e.response.get("error") not in _CANT_POST:
+                    raise
+                await tell(client, body, render.not_posted(channel, wo.number))
+                return
+            await run(service.set_signoff_message, db, team, wo.id, posted["channel"], posted["ts"])
+        await refresh_cards(client, db, team, wo.id, signoff=False)   # the job card's sign-off line
+
+    @app.action("workorder_sign_off")
+    @guarded
+    async def sign_off(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        team, user = team_of(body), user_of(body)   # a guest's own team is in user.team_id; team.id is ours
+        wo_id, _, version = body["actions"][0]["value"].partition(":")
+        card, counted = await run(service.sign_off, db, team, user, int(wo_id), int(version) if version else None)
+        if counted:
+            await refresh_cards(client, db, team, int(wo_id))
+        else:
+            await tell(client, body, f"You've already signed version {card.wo.version} of {card.wo.number}.")
+
+    @app.action("workorder_request_changes")
+    @guarded
+    async def open_changes(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        wo = await run(service.check_signer, db, team_of(body), user_of(body), int(body["actions"][0]["value"]))
+        await client.views_open(trigger_id=body["trigger_id"], view=render.changes_modal(wo))
+
+    @app.view(render.CHANGES_CALLBACK)
+    @guarded
+    async def save_changes(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        team, user, wo_id = team_of(body), user_of(body), _meta(body)["work_order_id"]
+        comment = text_of(body["view"], "comment")
+        result = await _submit(ack, client, body, service.request_changes, db, team, user, wo_id, comment)
+        if result is None:
+            return
+        card, counted = result
+        if counted:
+            await refresh_cards(client, db, team, wo_id)
+            await client.chat_postMessage(channel=card.client.ae_id, **render.changes_dm(card, user, comment))
