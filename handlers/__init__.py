@@ -7,7 +7,9 @@ from bot.db import Database
 
 
 def register_all(app: AsyncApp, db: Database) -> None:
-    from . import calls, goals, help, home, minutes, reports, settings, tasks
+    from . import calls, goals, help, home, minutes, reports, settings, tasks, workorders
+    from . import invoices
+    from . import clients
 
-    for module in (minutes, tasks, home, help, goals, settings, reports, calls):
+    for module in (minutes, tasks, home, help, goals, settings, reports, calls, invoices, workorders, clients):
         module.register(app, db)

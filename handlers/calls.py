@@ -19,8 +19,8 @@ from bot.render import calls as render
 from bot.services import calls as service
 from bot.services import clients as clients_service
 
-from .common import (date_of, guarded, learn_person, run, state_value, team_of, tell, text_of, today, user_of,
-                     user_of_select)
+from .common import (date_of, guarded, learn_person, run, run_now, state_value, team_of, tell, text_of, today,
+                     user_of, user_of_select)
 from .tasks import send_item_dm
 
 PICKER_MAX = 100    # options in a static_select
@@ -70,7 +70,8 @@ def parse_call(view: dict) -> service.CallDraft:
         channel_id=channel, who=text_of(view, "who"), duration=text_of(view, "duration"),
         outcome=text_of(view, "outcome"), follow_up_text=text_of(view, "follow_up_text"),
         follow_up_owner=user_of_select(view, "follow_up_owner"), follow_up_due=date_of(view, "follow_up_due"),
-        via=meta.get("via") or "daily_call", client_id=client_id, needs_client=bool(meta.get("pick")))
+        via=meta.get("via") or "daily_call", client_id=client_id, needs_client=bool(meta.get("pick")),
+        kind=((state_value(view, "kind") or {}).get("selected_option") or {}).get("value") or "phone_call")
 
 
 async def save_call(ack: AsyncAck, body: dict, client: AsyncWebClient, db: Database) -> None:
@@ -79,7 +80,7 @@ async def save_call(ack: AsyncAck, body: dict, client: AsyncWebClient, db: Datab
     team, user = team_of(body), user_of(body)
     draft = parse_call(body["view"])
     try:
-        logged = await run(service.log_call, db, team, user, draft, await today(db, team, user),
+        logged = await run_now(service.log_call, db, team, user, draft, await today(db, team, user),
                            body["view"].get("id"))
     except InvalidInput as e:
         await ack(response_action="errors", errors=e.errors)

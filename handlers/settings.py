@@ -76,6 +76,8 @@ def _choices(view: dict) -> service.Choices:
         opt_out=selected("opt_out"),
         weekly_planning="on" in selected("weekly_planning"),
         workspace_tz=text_of(view, "workspace_tz") if "workspace_tz" in blocks else None,
+        roles={r: (state_value(view, r) or {}).get("selected_users") or [] for r in ("finance", "lead")}
+        if "finance" in blocks else None,
     )
 
 
@@ -87,7 +89,7 @@ def register(app: AsyncApp, db: Database) -> None:
         choices = _choices(view)
         # Never trust the form for who is an admin: ask Slack again (within the 3 s of the ack).
         is_admin = False
-        if choices.workspace_tz is not None:
+        if choices.workspace_tz is not None or choices.roles is not None:
             is_admin = _is_admin(await asyncio.wait_for(_profile(client, user), 2.0))
         try:
             cur = await run(service.save, db, team, user, choices, is_admin)

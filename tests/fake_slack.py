@@ -240,6 +240,12 @@ class FakeSlack:
                 return {"ok": False, "error": "invalid_arguments"}
             return {"ok": True, "view": {**view, "id": p.get("view_id") or self._new_id("V"),
                                          "hash": self._new_id("h"), "type": view.get("type")}}
+        if method == "files.getUploadURLExternal":   # files.uploadV2, step 1 (step 2 is POST /upload/<id>)
+            fid = self._new_id("F")
+            return {"ok": True, "upload_url": f"{self.url}/upload/{fid}", "file_id": fid}
+        if method == "files.completeUploadExternal":
+            files = json.loads(p.get("files") or "[]")
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "users.info":
             uid = p.get("user", "")
             custom = dict(self.users.get(uid, {}))
@@ -294,6 +300,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         path = urlparse(self.path).path
+        if path.startswith("/upload/"):   # the file's bytes, as sent to files.getUploadURLExternal's upload_url
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.slack._record(Call("file_upload", {"_id": path[len("/upload/"):], "body": raw}, dict(self.headers)))
+            return self._send(200, "OK - ok")
         params = self._params()
         headers = dict(self.headers.items())
         if path.startswith("/response/"):

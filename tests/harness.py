@@ -134,7 +134,7 @@ class BotServer:
 
 _INITIAL = {"plain_text_input": "initial_value", "datepicker": "initial_date", "users_select": "initial_user",
             "multi_users_select": "initial_users", "static_select": "initial_option",
-            "checkboxes": "initial_options"}
+            "checkboxes": "initial_options", "conversations_select": "initial_conversation"}
 
 
 def fill_state(view: dict, values: dict) -> dict:
@@ -159,6 +159,8 @@ def fill_state(view: dict, values: dict) -> dict:
             if isinstance(v, str):
                 v = next((o for o in el["options"] if o["value"] == v), None)
             s = {"type": kind, "selected_option": v}
+        elif kind == "conversations_select":
+            s = {"type": kind, "selected_conversation": v}
         elif kind == "checkboxes":
             if v and isinstance(v[0], str):
                 v = [o for o in el["options"] if o["value"] in v]

@@ -190,9 +190,27 @@ def test_call_in_a_workspace_without_clients_asks_for_the_channel(bot, slack):
         s.add(Person(team_id=TEAM, user_id="U0AE", tz="UTC", refreshed_at=utcnow()))
     bot.command("/call", "", user="U0AE", channel="C0MEET")
     view = bot.opened_view()
-    assert [b.get("block_id") for b in view["blocks"]][:2] == ["channel", "who"]
+    assert [b.get("block_id") for b in view["blocks"]][:2] == ["channel", "kind"]
     assert view["blocks"][0]["element"]["type"] == "conversations_select"
     bot.command("/call", "Acme", user="U0AE", channel="C0MEET")
     view = bot.opened_view(2)
     assert "no clients yet" in view["blocks"][0]["elements"][0]["text"]
     assert view["blocks"][1]["block_id"] == "channel"
+
+
+def test_a_site_visit_is_logged_as_one(bot, slack):
+    from sqlmodel import select
+
+    from bot.models import CallLog
+
+    bot.command("/call", "")
+    view = bot.opened_view()
+    kinds = next(b for b in view["blocks"] if b.get("block_id") == "kind")["element"]["options"]
+    assert [o["value"] for o in kinds] == ["phone_call", "site_visit"]
+    values = {"kind": "site_visit", "who": "Dana at the plant", "duration": "90", "outcome": "Walked the line"}
+    if any(b.get("block_id") == "channel" for b in view["blocks"]):
+        values["channel"] = "C0MEET"
+    assert bot.submit(view, values).status_code == 200
+    slack.wait_for("chat.postMessage", where=lambda c: "site visit" in str(c.params.get("blocks")))
+    with bot.db.transaction() as s:
+        assert s.exec(select(CallLog)).one().kind == "site_visit"

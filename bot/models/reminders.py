@@ -74,6 +74,8 @@ class CallLog(SQLModel, table=True):
     client_id: Optional[int] = Field(default=None, foreign_key="client.id", index=True)
     # The modal a call came from: a repeated submission logs nothing twice.
     source_view_id: Optional[str] = Field(default=None, max_length=64)
+    kind: str = Field(default="phone_call", max_length=16,
+                      sa_column_kwargs={"server_default": "phone_call"})   # phone_call | site_visit
     who: str = Field(max_length=200)
     minutes: int
     outcome: str = Field(default="", sa_type=sa.Text)

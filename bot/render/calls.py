@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from ..models import ActionItem, CallLog, Client
-from ..services.calls import OUTCOME_MAX, WHO_MAX, ChannelWork
+from ..services.calls import CALL_KINDS, OUTCOME_MAX, WHO_MAX, ChannelWork
 from .text import MESSAGE_BLOCKS, button, context, esc, mention, plain, section
 
 CALL_CALLBACK = "call_log_modal"
@@ -75,6 +75,10 @@ def client_picker(clients: list[Client], picked: Client | None) -> dict:
             "element": element}
 
 
+KIND_OPTIONS = [{"text": {"type": "plain_text", "text": label}, "value": value}
+                for value, label in CALL_KINDS.items()]
+
+
 def call_modal(channel_id: str | None, *, via: str = "daily_call", client: Client | None = None,
                clients: list[Client] | None = None, picked: Client | None = None, note: str | None = None) -> dict:
     """The Log call modal, about a client (`client`), or asking which one (`clients`: a picker with
@@ -108,6 +112,8 @@ def call_modal(channel_id: str | None, *, via: str = "daily_call", client: Clien
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": json.dumps(meta),
         "blocks": ([context(note)] if note else []) + top + [
+            _input("kind", "Kind", {"type": "static_select", "options": KIND_OPTIONS,
+                                    "initial_option": KIND_OPTIONS[0]}),
             _input("who", "Who you spoke to", {"type": "plain_text_input", "max_length": WHO_MAX}),
             _input("duration", "Duration (minutes)", {"type": "plain_text_input", "max_length": 4,
                                                       "placeholder": {"type": "plain_text", "text": "15"}}),
@@ -125,7 +131,8 @@ def logged(call: CallLog, item: ActionItem | None, client: Client | None = None)
     where = f" (<#{call.channel_id}>)" if call.channel_id else ""
     if client is not None:
         where = f" at *{esc(plain(client.name, 120))}*{where}"
-    line = f"📞 Logged your {call.minutes}-minute call with {esc(plain(call.who, WHO_MAX))}{where}."
+    what = "site visit" if call.kind == "site_visit" else "call"
+    line = f"📞 Logged your {call.minutes}-minute {what} with {esc(plain(call.who, WHO_MAX))}{where}."
     if item:
         line += f"\nFollow-up sent to {mention(item.owner_id)}: {esc(plain(item.text, 500))}"
     return {"text": f"Call with {call.who} logged", "blocks": [section(line)]}

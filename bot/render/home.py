@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from ..services.home import HomeData
+from .clients import home_blocks as client_blocks
+from .finance_home import finance_blocks
 from .tasks import _due
 from .text import button, context, day, esc, plain, section
 
@@ -34,4 +36,6 @@ def home_view(data: HomeData) -> dict:
         blocks.append(context("Every set of minutes you wrote is fully signed."))
     for m, signed, needed in data.unsigned_mine[:LIMIT]:
         blocks.append(section(f"{_link(m)} · {day(m.held_on)} · {signed} of {needed} signed"))
+    blocks += client_blocks(data.clients or [])
+    blocks += finance_blocks(data.finance, len(blocks))
     return {"type": "home", "blocks": blocks}

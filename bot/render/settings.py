@@ -49,6 +49,14 @@ def _checkboxes(options: list[dict], chosen: list[str]) -> dict:
     return el
 
 
+def _people(initial: list[str]) -> dict:
+    el = {"type": "multi_users_select", "max_selected_items": 20,
+          "placeholder": {"type": "plain_text", "text": "Pick people"}}
+    if initial:   # Slack refuses an empty initial_users
+        el["initial_users"] = initial
+    return el
+
+
 def settings_modal(cur: Current, is_admin: bool, channel: str | None = None) -> dict:
     slack_tz = cur.slack_tz or "not known yet"
     blocks = [
@@ -71,6 +79,10 @@ def settings_modal(cur: Current, is_admin: bool, channel: str | None = None) -> 
         blocks.append(_input("workspace_tz", "Workspace time zone", _text(cur.workspace_tz, "e.g. Europe/Madrid"),
                              "For channel digests; empty means UTC. Only workspace admins see this.",
                              optional=True))
+        blocks.append(_input("finance", "Finance", _people(cur.roles.get("finance", [])),
+                             "Close jobs, issue invoices, mark them paid. Nobody named: workspace admins."))
+        blocks.append(_input("lead", "Leads", _people(cur.roles.get("lead", [])),
+                             "Get escalations, e.g. invoices 15 days overdue. Nobody named: workspace admins."))
     return {
         "type": "modal", "callback_id": SETTINGS_CALLBACK,
         "title": {"type": "plain_text", "text": "ae-bot settings"},

@@ -42,6 +42,9 @@ class ChannelWork:
     tier: str = ""
 
 
+CALL_KINDS = {"phone_call": "Phone call", "site_visit": "Site visit"}
+
+
 @dataclass
 class CallDraft:
     """What the Log call modal said, as typed (the duration is still text)."""
@@ -56,6 +59,7 @@ class CallDraft:
     via: str = "daily_call"   # which button or command opened the modal (for the audit log)
     client_id: int | None = None
     needs_client: bool = False   # the modal asked which client (a picker left empty is an error)
+    kind: str = "phone_call"     # or "site_visit"
 
 
 @dataclass
@@ -241,6 +245,7 @@ def _log(db: Database, team_id: str, user_id: str, draft: CallDraft, today: date
         if errors:
             raise InvalidInput(errors)   # rolls back the follow-up item too
         call = CallLog(team_id=team_id, user_id=user_id, channel_id=channel, client_id=client.id if client else None,
+                       kind=draft.kind if draft.kind in CALL_KINDS else "phone_call",
                        source_view_id=view_id, who=draft.who.strip(), minutes=minutes, outcome=draft.outcome.strip(),
                        called_on=today, follow_up_item_id=item.id if item else None)
         s.add(call)

@@ -7,7 +7,8 @@ from sqlmodel import select
 
 from ..db import Database
 from ..models import ActionItem, Attendee, Decision, Minutes, SignOff
-from . import tasks
+from . import invoices, tasks
+from . import clients as clients_service
 
 
 @dataclass
@@ -15,6 +16,8 @@ class HomeData:
     items: list[ActionItem]
     to_sign: list[Minutes]                       # I attended; I have not approved this version
     unsigned_mine: list[tuple[Minutes, int, int]]  # I wrote; (minutes, signed, needed)
+    finance: object = None                       # open invoices by aging, for finance (services/invoices)
+    clients: list | None = None                  # my clients with their next report (services/clients.ClientRow)
 
 
 def for_user(db: Database, team_id: str, user_id: str, limit: int = 20) -> HomeData:
@@ -42,4 +45,5 @@ def for_user(db: Database, team_id: str, user_id: str, limit: int = 20) -> HomeD
                 unsigned.append((m, len(needed & signed), len(needed)))
             if len(unsigned) >= limit:
                 break
-    return HomeData(items=items, to_sign=to_sign, unsigned_mine=unsigned)
+    return HomeData(items=items, to_sign=to_sign, unsigned_mine=unsigned,
+                    finance=invoices.home_for(db, team_id, user_id), clients=clients_service.mine(db, team_id, user_id))

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from ..db import Database
 from ..errors import InvalidInput
 from ..models import Person, Workspace
-from . import audit, people
+from . import audit, people, roles
 
 # Rules whose time a person may move, with the time they come at otherwise.
 RULE_TIMES: dict[str, tuple[int, int]] = {
@@ -46,6 +46,7 @@ class Current:
     workspace_tz: str
     away_from: date | None = None
     away_until: date | None = None
+    roles: dict[str, list[str]] = field(default_factory=dict)   # finance/lead holders (shown to admins)
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Choices:
     opt_out: list[str] = field(default_factory=list)
     weekly_planning: bool = False
     workspace_tz: str | None = None
+    roles: dict[str, list[str]] | None = None   # None when the form did not offer them (not an admin)
 
 
 def fmt(hm: tuple[int, int]) -> str:
@@ -100,7 +102,8 @@ def current(db: Database, team_id: str, user_id: str) -> Current:
         times = {rule: fmt(_hhmm(stored.get(rule, "")) or default) for rule, default in RULE_TIMES.items()}
         return Current(slack_tz=p.tz, tz_override=p.tz_override, times=times, opted_out=p.opted_out,
                        weekly_planning=bool(p.weekly_planning), workspace_tz=w.tz or "UTC",
-                       away_from=p.away_from, away_until=p.away_until)
+                       away_from=p.away_from, away_until=p.away_until,
+                       roles={r: roles.holders(s, team_id, r) for r in roles.ROLES})
 
 
 def _hhmm(text: str) -> tuple[int, int] | None:
@@ -145,9 +148,28 @@ def validate(c: Choices, is_admin: bool) -> dict:
     return out
 
 
+def _role_changes(db: Database, team_id: str, c: Choices) -> dict[str, list[str]]:
+    """The roles whose holders the form changes (a form showing the same people changes nothing)."""
+    if c.roles is None:
+        return {}
+    now = roles.of_team(db, team_id)
+    return {r: list(dict.fromkeys(users)) for r, users in c.roles.items()
+            if r in roles.ROLES and set(users) != set(now[r])}
+
+
 def save(db: Database, team_id: str, user_id: str, c: Choices, is_admin: bool) -> Current:
-    """Write the person's settings (and the workspace's zone, for admins) in one transaction."""
-    v = validate(c, is_admin)
+    """Write the person's settings (and the workspace's zone, for admins) in one transaction; then who holds
+    finance and lead (admins only), through roles.set_holders, which opens its own transaction. Everything is
+    validated before either is written, so only a database failure could leave the second one unwritten."""
+    changes = _role_changes(db, team_id, c)
+    try:
+        v, errors = validate(c, is_admin), {}
+    except InvalidInput as e:
+        v, errors = {}, dict(e.errors)
+    if changes and not is_admin:
+        errors.update({r: f"Only a workspace admin or owner can choose who is {r}." for r in changes})
+    if errors:
+        raise InvalidInput(errors)
     managed_out = {r for rules in OPT_OUTS.values() for r in rules}
     with db.transaction() as s:
         p = _get_person(s, team_id, user_id)
@@ -174,6 +196,8 @@ def save(db: Database, team_id: str, user_id: str, c: Choices, is_admin: bool) -
                 s.add(w)
         if changed:
             audit.record(s, team_id, user_id, "settings.saved", "person", p.id, **changed)
+    if changes:
+        roles.set_holders(db, team_id, user_id, is_admin, changes)
     return current(db, team_id, user_id)
 
 

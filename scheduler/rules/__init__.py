@@ -75,6 +75,8 @@ class Rule(Protocol):
 
 def all_rules() -> list[Rule]:
     from . import calls, digest, goals, items, planning, report, signoff
+    from . import collection
 
     return [items.ItemDue(), items.ItemOverdue(), goals.QuarterlyReview(), goals.YearlyReview(), report.WeeklyReport(),
-            signoff.SignoffNudge(), digest.WeeklyDigest(), calls.DailyCall(), planning.WeeklyPlanning()]
+            signoff.SignoffNudge(), digest.WeeklyDigest(), calls.DailyCall(), planning.WeeklyPlanning(),
+            collection.InvoiceCollection()]

@@ -154,6 +154,8 @@ def upgrade() -> None:
     with op.batch_alter_table('call_log', schema=None) as batch_op:
         batch_op.add_column(sa.Column('client_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('source_view_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+        batch_op.add_column(sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), server_default='phone_call',
+                                      nullable=False))
         batch_op.create_index(batch_op.f('ix_call_log_client_id'), ['client_id'], unique=False)
         batch_op.create_unique_constraint('uq_call_log_source_view', ['team_id', 'source_view_id'])
         batch_op.create_foreign_key('fk_call_log_client', 'client', ['client_id'], ['id'])
@@ -173,6 +175,7 @@ def downgrade() -> None:
         # https://alembic.sqlalchemy.org/en/latest/naming.html
         batch_op.drop_constraint('uq_call_log_source_view', type_='unique')
         batch_op.drop_index(batch_op.f('ix_call_log_client_id'))
+        batch_op.drop_column('kind')
         batch_op.drop_column('source_view_id')
         batch_op.drop_column('client_id')
 

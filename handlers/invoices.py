@@ -1,0 +1,137 @@
+"""/invoice: the issue modal, `list` (aging), `export` (CSV to a DM); the Mark paid button and its date modal."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.db import Database
+from bot.errors import InvalidInput
+from bot.render import invoices as render
+from bot.services import invoices as service
+
+from .common import date_of, guarded, is_admin, run, state_value, team_of, tell, text_of, today, user_of
+
+
+async def _admin(client: AsyncWebClient, user: str) -> bool:
+    """users.info within the 3 s a view submission has to be acked; a slow answer counts as not admin."""
+    try:
+        return await asyncio.wait_for(is_admin(client, user), 2.0)
+    except asyncio.TimeoutError:
+        return False
+
+
+def _draft(view: dict) -> service.InvoiceDraft:
+    picked = ((state_value(view, "work_order") or {}).get("selected_option") or {}).get("value")
+    return service.InvoiceDraft(work_order_id=int(picked) if picked and picked.isdigit() else None,
+                                number=text_of(view, "number"), amount=text_of(view, "amount"),
+                                currency=text_of(view, "currency"), issued_on=date_of(view, "issued_on"))
+
+
+async def _dm(client: AsyncWebClient, user: str, message: dict) -> None:
+    await client.chat_postMessage(channel=user, **message)
+
+
+async def export(client: AsyncWebClient, db: Database, team: str, user: str, admin: bool) -> int:
+    """Upload the CSV into the person's DM with the bot (files.uploadV2 needs a channel id, not a user id)."""
+    day = await today(db, team, user)
+    lines = await run(service.export, db, team, user, admin, day)
+    dm = (await client.conversations_open(users=user))["channel"]["id"]
+    await client.files_upload_v2(channel=dm, filename=f"invoices-{day.isoformat()}.csv",
+                                 title=f"Invoices as of {day.isoformat()}",
+                                 content=render.invoices_csv(lines).encode("utf-8-sig"),   # BOM: Excel reads UTF-8
+                                 initial_comment=f"All {len(lines)} invoices, as of {day.isoformat()}.")
+    return len(lines)
+
+
+def register(app: AsyncApp, db: Database) -> None:
+    @app.command("/invoice")
+    @guarded
+    async def invoice_command(ack: AsyncAck, body: dict, respond: AsyncRespond, client: AsyncWebClient):
+        word = (body.get("text") or "").strip().lower()
+        if word not in ("", "new", "list", "export"):
+            await ack(**render.usage(word))
+            return
+        await ack()
+        team, user = team_of(body), user_of(body)
+        admin = await is_admin(client, user)
+        if word == "list":
+            aging = await run(service.aging, db, team, user, admin, await today(db, team, user))
+            await respond(response_type="ephemeral", **render.aging_report(aging))
+        elif word == "export":
+            n = await export(client, db, team, user, admin)
+            await respond(response_type="ephemeral", text=f"📎 Sent you the CSV of {n} invoices in our DM.")
+        else:
+            choices = await run(service.invoiceable, db, team, user, admin)
+            if not choices:
+                await respond(response_type="ephemeral",
+                              text="No closed work orders are waiting for an invoice. Finance closes a job first.")
+                return
+            await client.views_open(trigger_id=body["trigger_id"], view=render.invoice_modal(
+                choices, await today(db, team, user), body.get("channel_id")))
+
+    @app.view(render.INVOICE_CALLBACK)
+    @guarded
+    async def save_invoice(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        view, team, user = body["view"], team_of(body), user_of(body)
+        admin = await _admin(client, user)
+        try:
+            card, created = await run(service.issue, db, team, user, admin, _draft(view), view.get("id"))
+        except InvalidInput as e:
+            await ack(response_action="errors", errors=e.errors)
+            return
+        await ack()
+        if not created:
+            return   # the same submission again: everyone was told the first time
+        from .workorders import refresh_cards
+        await refresh_cards(client, db, team, card.work_order.id, signoff=False)   # the job card says invoiced
+        await _dm(client, user, render.invoice_card(card))
+        if card.client.ae_id != user:
+            try:
+                await _dm(client, card.client.ae_id, render.issued_to_ae(card))
+            except SlackApiError as e:   # the invoice stands; finance hears that the AE was not told
+                await tell(client, {"user": {"id": user}}, f"Invoice {card.invoice.number} is issued, but I could "
+                           f"not DM <@{card.client.ae_id}> ({e.response.get('error')}). Please tell them.")
+
+    @app.action(render.MARK_PAID)
+    @guarded
+    async def mark_paid_clicked(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        await ack()
+        team, user = team_of(body), user_of(body)
+        card = await run(service.for_payment, db, team, user, await is_admin(client, user),
+                         int(body["actions"][0]["value"]))
+        if card.invoice.paid_on:
+            msg = render.paid_notice(card, changed=False)
+            await tell(client, body, msg["text"], msg["blocks"])
+            return
+        where = body.get("container") or {}
+        meta = {"invoice": card.invoice.id, "home": (body.get("view") or {}).get("type") == "home"}
+        if where.get("type") == "message" and not where.get("is_ephemeral"):
+            meta.update(channel=where.get("channel_id"), ts=where.get("message_ts"))
+        await client.views_open(trigger_id=body["trigger_id"],
+                                view=render.paid_modal(card, await today(db, team, user), meta))
+
+    @app.view(render.PAID_CALLBACK)
+    @guarded
+    async def save_paid(ack: AsyncAck, body: dict, client: AsyncWebClient):
+        view, team, user = body["view"], team_of(body), user_of(body)
+        meta = json.loads(view.get("private_metadata") or "{}")
+        admin = await _admin(client, user)
+        try:
+            card, changed = await run(service.mark_paid, db, team, user, admin, int(meta["invoice"]),
+                                      date_of(view, "paid_on"), await today(db, team, user))
+        except InvalidInput as e:
+            await ack(response_action="errors", errors=e.errors)
+            return
+        await ack()
+        if meta.get("channel") and meta.get("ts"):   # the message the button was on now says it is paid
+            await client.chat_update(channel=meta["channel"], ts=meta["ts"], **render.invoice_card(card))
+        if meta.get("home"):
+            from .home import publish_home
+            await publish_home(client, db, team, user)
+        if not changed or not (meta.get("ts") or meta.get("home")):
+            msg = render.paid_notice(card, changed)
+            await tell(client, {"user": {"id": user}}, msg["text"], msg["blocks"])
