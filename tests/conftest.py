@@ -3,6 +3,7 @@ TEST_DATABASE_URL is set), and the bot served over real HTTP against both."""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,14 +19,59 @@ from bot.settings import sqlalchemy_url  # noqa: E402
 
 
 def pytest_generate_tests(metafunc):
-    if "db_url" in metafunc.fixturenames:
+    if "db_url" in metafunc.fixturenames or "empty_db_url" in metafunc.fixturenames:
         kinds = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
         metafunc.parametrize("db_kind", kinds)
 
 
-def _fresh_postgres_schema(url: str) -> str:
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Each test is a freshly started bot: nothing cached in this process from the test before."""
+    from bot.services import people
+
+    people._zones.clear()
+    yield
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    """Migrated once per run; each test gets a copy (as `ae-bot db upgrade` would leave it)."""
+    from bot.db import Database
+
+    path = tmp_path_factory.mktemp("template") / "ae-bot.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_migrated():
+    """Migrated once per run into this process's own schema; each test starts from empty tables."""
+    from bot.db import Database
+
+    url = _fresh_postgres_schema(os.environ["TEST_DATABASE_URL"])
+    db = Database(url)
+    db.upgrade()
+    db.dispose()
+    return url
+
+
+def _empty_postgres(url: str) -> None:
+    from sqlmodel import SQLModel
+
+    import bot.models  # noqa: F401
+
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    engine = sa.create_engine(sqlalchemy_url(url))
+    with engine.begin() as c:   # TRUNCATE fires no row triggers, so the append-only audit log empties too
+        c.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def _fresh_postgres_schema(url: str, suffix: str = "") -> str:
     """A schema of this test process's own, emptied, so parallel runs never share tables."""
-    schema = f"aebot_test_{os.getpid()}"
+    schema = f"aebot_test_{os.getpid()}{suffix}"
     engine = sa.create_engine(sqlalchemy_url(url))
     with engine.begin() as c:
         c.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -36,10 +82,21 @@ def _fresh_postgres_schema(url: str) -> str:
 
 
 @pytest.fixture
-def db_url(db_kind, tmp_path):
+def db_url(db_kind, tmp_path, request):
     if db_kind == "sqlite":
+        shutil.copy(request.getfixturevalue("_sqlite_template"), tmp_path / "ae-bot.db")
         return f"sqlite:///{tmp_path / 'ae-bot.db'}"
-    return _fresh_postgres_schema(os.environ["TEST_DATABASE_URL"])
+    url = request.getfixturevalue("_postgres_migrated")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def empty_db_url(db_kind, tmp_path):
+    """A database with no tables at all, for tests of the migrations themselves."""
+    if db_kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    return _fresh_postgres_schema(os.environ["TEST_DATABASE_URL"], "_empty")
 
 
 @pytest.fixture

@@ -94,7 +94,8 @@ def test_socket_mode_needs_no_signing_secret(no_env):
 
 
 # --- 2. `ae-bot db upgrade` and `ae-bot tick` ---------------------------------------------------------
-def test_db_upgrade_creates_the_schema_and_is_idempotent_then_tick_runs(db_url, tmp_path, slack):
+def test_db_upgrade_creates_the_schema_and_is_idempotent_then_tick_runs(empty_db_url, tmp_path, slack):
+    db_url = empty_db_url
     for _ in range(2):
         p = cli(tmp_path, "db", "upgrade", DATABASE_URL=db_url)
         assert p.returncode == 0 and "Traceback" not in p.stderr, p.stdout + p.stderr

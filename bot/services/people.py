@@ -65,7 +65,8 @@ def zone_of(db: Database, team_id: str, user_id: str) -> str:
     with db.transaction() as s:
         p = get(s, team_id, user_id)
         zone = p.time_zone if p else "UTC"
-    _zones[(team_id, user_id)] = (zone, time.monotonic())
+    if p is not None:   # someone we don't know yet is looked up again (learn_person is on its way)
+        _zones[(team_id, user_id)] = (zone, time.monotonic())
     return zone
 
 

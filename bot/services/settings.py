@@ -196,6 +196,7 @@ def save(db: Database, team_id: str, user_id: str, c: Choices, is_admin: bool) -
                 s.add(w)
         if changed:
             audit.record(s, team_id, user_id, "settings.saved", "person", p.id, **changed)
+    people.forget(team_id, user_id)   # the zone cache: "today" follows a new override at once
     if changes:
         roles.set_holders(db, team_id, user_id, is_admin, changes)
     return current(db, team_id, user_id)
