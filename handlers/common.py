@@ -57,8 +57,9 @@ async def tell(client: AsyncWebClient, body: dict, text: str, blocks: list | Non
     url = response_url or response_url_of(body)
     try:
         if url:
-            resp = await AsyncWebhookClient(url).send(text=text, blocks=blocks, response_type="ephemeral",
-                                                      replace_original=False)
+            session = getattr(client, "session", None)   # the pooled connections, when the server has them
+            resp = await AsyncWebhookClient(url, session=session).send(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
             if resp.status_code == 200:
                 return
         channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
@@ -76,7 +77,9 @@ async def tell(client: AsyncWebClient, body: dict, text: str, blocks: list | Non
 
 async def learn_person(client: AsyncWebClient, db: Database, team_id: str, user_id: str) -> None:
     """Cache the person's name, time zone and locale from users.info (refreshed daily)."""
-    if not team_id or not user_id or not await run(people.needs_refresh, db, team_id, user_id):
+    if not team_id or not user_id or people.cached_zone(team_id, user_id):
+        return   # known to this process within the hour: no query at all
+    if not await run(people.needs_refresh, db, team_id, user_id):
         return
     try:
         info = (await client.users_info(user=user_id, include_locale=True))["user"]

@@ -6,8 +6,9 @@ SKIP LOCKED on PostgreSQL), so concurrent ticks never send the same occurrence t
 
 A crash between sending and recording leaves a row in `sending`. Such a row is never sent again:
 after STALE_CLAIM it is marked `unknown` with a log line. We choose "at most once" for that narrow
-window (one HTTP call per row; at most two batches of BATCH are claimed and unsent) because a duplicate reminder is what makes
-people mute a bot; rows that were claimed but not yet being sent are still `pending` and go out.
+window (one HTTP call per row; at most two batches of BATCH are claimed and unsent) because a
+duplicate reminder is what makes people mute a bot; rows not yet claimed are still `pending` and go
+out at the next tick.
 """
 from __future__ import annotations
 

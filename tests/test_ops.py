@@ -326,3 +326,31 @@ def test_settings_defaults_api_url_and_dotenv(no_env, tmp_path, monkeypatch):
     monkeypatch.delenv("PORT")
     (tmp_path / ".env").write_text("PORT=4321\n")   # and by default .env in the working directory is read
     assert Settings().port == 4321
+
+
+def test_learning_about_the_same_new_person_twice_at_once_is_fine(db_url):
+    """A bug found under load: two requests both inserted the new Person row; one answered "Sorry"."""
+    import threading
+
+    from bot.models import Person
+    from bot.services import people
+
+    db = Database(db_url)
+    errors, start = [], threading.Barrier(8)
+
+    def learn():
+        start.wait()
+        try:
+            people.remember(db, "T0ACME", "U0NEW", name="New", tz="Asia/Seoul")
+        except Exception as e:   # noqa: BLE001 - the test reports whatever escaped
+            errors.append(e)
+
+    threads = [threading.Thread(target=learn) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with db.transaction() as s:
+        assert len(s.exec(sa.select(Person)).all()) == 1
+    db.dispose()
+    assert errors == []

@@ -5,7 +5,7 @@ import json
 
 from ..models import ActionItem, CallLog, Client
 from ..services.calls import CALL_KINDS, OUTCOME_MAX, WHO_MAX, ChannelWork
-from .text import MESSAGE_BLOCKS, button, context, esc, mention, plain, section
+from .text import MESSAGE_BLOCKS, button, context, esc, input_block, mention, plain, section
 
 CALL_CALLBACK = "call_log_modal"
 LOG_CALL = "call_log"    # the Log call button; its value is `client:<id>` or (no client) the channel
@@ -84,13 +84,7 @@ def call_modal(channel_id: str | None, *, via: str = "daily_call", client: Clien
     """The Log call modal, about a client (`client`), or asking which one (`clients`: a picker with
     `picked` pre-selected), or, in a workspace without clients, about a channel (asked for when
     there is none, e.g. `/call` outside a client channel)."""
-    def _input(block_id, label, element, optional=False, hint=None):
-        block = {"type": "input", "block_id": block_id, "optional": optional,
-                 "label": {"type": "plain_text", "text": label}, "element": {"action_id": "value", **element}}
-        if hint:
-            block["hint"] = {"type": "plain_text", "text": hint}
-        return block
-
+    _input = input_block
     meta = {"channel": channel_id, "via": via}
     if client is not None:
         where = f" (<#{client.channel_id}>)" if client.channel_id else ""

@@ -6,7 +6,7 @@ import json
 from ..models import TIER_CALL_DAYS, Client, Tier
 from ..services.clients import (CONTACTS_MAX, DAYS, NAME_MAX, REPORT_DAY, REPORT_TIME, TERMS_DEFAULT, TIER_LABELS,
                                 ClientRow, Saved)
-from .text import MESSAGE_BLOCKS, context, esc, mention, moment, packed_sections, plain, section
+from .text import MESSAGE_BLOCKS, context, esc, input_block, mention, moment, packed_sections, plain, section
 
 CLIENT_CALLBACK = "client_modal"
 DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
@@ -19,12 +19,7 @@ def _option(text: str, value: str) -> dict:
     return {"text": {"type": "plain_text", "text": text}, "value": value}
 
 
-def _input(block_id: str, label: str, element: dict, optional: bool = False, hint: str | None = None) -> dict:
-    block = {"type": "input", "block_id": block_id, "optional": optional,
-             "label": {"type": "plain_text", "text": label}, "element": {"action_id": "value", **element}}
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
-    return block
+_input = input_block
 
 
 def client_modal(*, client: Client | None = None, contacts: list[str] | None = None, name: str = "",

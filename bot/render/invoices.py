@@ -10,7 +10,7 @@ from decimal import Decimal
 from ..models import InvoiceStatus
 from ..services.invoices import (BUCKETS, DAYS_15, DAYS_30, DAYS_31_UP, NOT_DUE, Aging, AgingLine, InvoiceCard,
                                  minor_units)
-from .text import button, context, day, esc, fit, mention, packed_sections, plain, section
+from .text import button, context, day, esc, fit, input_block, mention, packed_sections, plain, section, text_input
 
 INVOICE_CALLBACK = "invoice_modal"
 PAID_CALLBACK = "invoice_paid_modal"
@@ -40,16 +40,11 @@ def _option(text: str, value: str) -> dict:
 
 
 def _input(block_id: str, label: str, element: dict, hint: str | None = None, optional: bool = False) -> dict:
-    b = {"type": "input", "block_id": block_id, "optional": optional,
-         "label": {"type": "plain_text", "text": label}, "element": {"action_id": "value", **element}}
-    if hint:
-        b["hint"] = {"type": "plain_text", "text": hint}
-    return b
+    return input_block(block_id, label, element, optional, hint)
 
 
 def _text(placeholder: str, max_length: int) -> dict:
-    return {"type": "plain_text_input", "max_length": max_length,
-            "placeholder": {"type": "plain_text", "text": placeholder}}
+    return text_input(max_length=max_length, placeholder=placeholder)
 
 
 def work_order_label(wo, client) -> str:

@@ -6,8 +6,8 @@ from datetime import date
 
 from ..models import ActionItem, ItemStatus, MeetingKind
 from ..services.minutes import MAX_ITEMS, TITLE_MAX, MinutesCard
-from .text import (SECTION_MAX, button, chunks, context, day, esc, fit, mention, mentions, moment,
-                   packed_sections, plain, section)
+from .text import (SECTION_MAX, button, chunks, context, day, esc, fit, input_block, mention, mentions, moment,
+                   packed_sections, plain, section, text_input)
 
 KIND_LABELS = {
     MeetingKind.client_meeting: "Client meeting",
@@ -103,21 +103,7 @@ def _option(kind: MeetingKind | str) -> dict:
     return {"text": {"type": "plain_text", "text": KIND_LABELS[kind]}, "value": kind.value}
 
 
-def _input(block_id: str, label: str, element: dict, optional: bool = False, hint: str = "") -> dict:
-    b = {"type": "input", "block_id": block_id, "optional": optional,
-         "label": {"type": "plain_text", "text": label}, "element": {"action_id": "value", **element}}
-    if hint:
-        b["hint"] = {"type": "plain_text", "text": hint}
-    return b
-
-
-def _text_input(initial: str = "", multiline: bool = False, max_length: int | None = None) -> dict:
-    e = {"type": "plain_text_input", "multiline": multiline}
-    if initial:
-        e["initial_value"] = initial
-    if max_length:
-        e["max_length"] = max_length
-    return e
+_input, _text_input = input_block, text_input
 
 
 def minutes_modal(meta: dict, *, title: str = "", today: date, author_id: str,

@@ -5,7 +5,7 @@ import json
 from datetime import date
 
 from ..services.settings import AWAY_USAGE, OPT_OUTS, RULE_TIMES, Current, fmt
-from .text import context, esc, section
+from .text import context, esc, input_block, section, text_input
 
 SETTINGS_CALLBACK = "settings_modal"
 TIME_LABELS = {
@@ -26,19 +26,11 @@ def _option(text: str, value: str) -> dict:
 
 
 def _input(block_id: str, label: str, element: dict, hint: str | None = None, optional: bool = True) -> dict:
-    b = {"type": "input", "block_id": block_id, "optional": optional,
-         "label": {"type": "plain_text", "text": label}, "element": {"action_id": "value", **element}}
-    if hint:
-        b["hint"] = {"type": "plain_text", "text": hint}
-    return b
+    return input_block(block_id, label, element, optional, hint)
 
 
 def _text(initial: str | None, placeholder: str, max_length: int = 64) -> dict:
-    el = {"type": "plain_text_input", "max_length": max_length,
-          "placeholder": {"type": "plain_text", "text": placeholder}}
-    if initial:
-        el["initial_value"] = initial
-    return el
+    return text_input(initial, max_length=max_length, placeholder=placeholder)
 
 
 def _checkboxes(options: list[dict], chosen: list[str]) -> dict:

@@ -5,7 +5,7 @@ import json
 
 from ..models import ActionItem, ItemStatus
 from ..services.tasks import USAGE
-from .text import button, context, day, esc, fit, mention, moment, packed_sections, section
+from .text import button, context, day, esc, fit, input_block, mention, moment, packed_sections, section
 
 TASK_CALLBACK = "task_modal"
 
@@ -48,10 +48,7 @@ def task_list(items: list[ActionItem]) -> dict:
 
 
 def task_modal(channel_id: str) -> dict:
-    def _input(block_id, label, element, optional=False):
-        return {"type": "input", "block_id": block_id, "optional": optional,
-                "label": {"type": "plain_text", "text": label}, "element": {"action_id": "value", **element}}
-
+    _input = input_block
     return {
         "type": "modal", "callback_id": TASK_CALLBACK,
         "title": {"type": "plain_text", "text": "New action item"},

@@ -92,3 +92,24 @@ def chunks(text: str, size: int) -> list[str]:
     if rest:
         out.append(rest)
     return out
+
+
+def input_block(block_id: str, label: str, element: dict, optional: bool = False, hint: str | None = None) -> dict:
+    """A modal input; every element answers under action_id "value" (handlers read state that way)."""
+    b = {"type": "input", "block_id": block_id, "optional": optional,
+         "label": {"type": "plain_text", "text": label}, "element": {"action_id": "value", **element}}
+    if hint:
+        b["hint"] = {"type": "plain_text", "text": hint}
+    return b
+
+
+def text_input(initial: str | None = "", multiline: bool = False, max_length: int | None = None,
+               placeholder: str | None = None) -> dict:
+    e = {"type": "plain_text_input", "multiline": multiline}
+    if initial:
+        e["initial_value"] = initial
+    if max_length:
+        e["max_length"] = max_length
+    if placeholder:
+        e["placeholder"] = {"type": "plain_text", "text": placeholder}
+    return e

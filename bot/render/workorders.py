@@ -8,7 +8,8 @@ from decimal import Decimal
 from ..models import Client, WorkOrder, WorkOrderKind, WorkOrderStatus
 from ..services.workorders import (BRIEF_MAX, CURRENCIES, DELIVERABLE_MAX, TITLE_MAX, VENDOR_MAX,
                                    WorkOrderCard)
-from .text import button, context, day, esc, fit, mention, mentions, moment, packed_sections, plain, section
+from .text import (button, context, day, esc, fit, input_block, mention, mentions, moment, packed_sections, plain,
+                   section, text_input)
 
 KIND_LABELS = {
     WorkOrderKind.creative: "Creative",
@@ -166,21 +167,7 @@ def no_clients() -> str:
 
 # --- modals ------------------------------------------------------------------------------------
 
-def _input(block_id: str, label: str, element: dict, optional: bool = False, hint: str = "") -> dict:
-    b = {"type": "input", "block_id": block_id, "optional": optional,
-         "label": {"type": "plain_text", "text": label}, "element": {"action_id": "value", **element}}
-    if hint:
-        b["hint"] = {"type": "plain_text", "text": hint}
-    return b
-
-
-def _text(initial: str = "", multiline: bool = False, max_length: int | None = None) -> dict:
-    e = {"type": "plain_text_input", "multiline": multiline}
-    if initial:
-        e["initial_value"] = initial
-    if max_length:
-        e["max_length"] = max_length
-    return e
+_input, _text = input_block, text_input
 
 
 def _opt(label: str, value: str) -> dict:

@@ -5,6 +5,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..db import Database
@@ -27,13 +28,20 @@ def needs_refresh(db: Database, team_id: str, user_id: str, now: datetime | None
 def remember(db: Database, team_id: str, user_id: str, *, name: str = "", tz: str | None = None,
              locale: str | None = None) -> Person:
     """Store what users.info said about a person (the cache refreshed daily)."""
-    with db.transaction() as s:
-        p = get(s, team_id, user_id) or Person(team_id=team_id, user_id=user_id)
-        p.name = (name or p.name or "")[:200]
-        p.tz = tz if tz and _valid_zone(tz) else p.tz
-        p.locale = locale or p.locale
-        p.refreshed_at = utcnow()
-        s.add(p)
+    for attempt in (1, 2):
+        try:
+            with db.transaction() as s:
+                p = get(s, team_id, user_id) or Person(team_id=team_id, user_id=user_id)
+                p.name = (name or p.name or "")[:200]
+                p.tz = tz if tz and _valid_zone(tz) else p.tz
+                p.locale = locale or p.locale
+                p.refreshed_at = utcnow()
+                s.add(p)
+            break
+        except IntegrityError:
+            # Two requests learned about the same new person at once; the other one inserted the row.
+            if attempt == 2:
+                raise
     forget(team_id, user_id)
     return p
 
