@@ -77,31 +77,35 @@ def _run(settings: Settings) -> int:
     db = Database(settings.database_url)
     db.upgrade()
     from .slack_app import create_app
+    from .worker import Worker
 
-    app = create_app(settings, db)
+    # This process acks; the worker process does the work behind the acks and ticks the reminders.
+    worker = Worker(settings).start()
+    app = create_app(settings, db, offload=worker)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+        from .web import keep_alive
+
         async def socket_mode() -> None:
-            # The handler opens an aiohttp session, and the scheduler binds to the running loop.
-            from scheduler import runner
-
-            from .web import keep_alive
-
-            async with keep_alive(app):
-                runner.start(db, settings)
-                await AsyncSocketModeHandler(app, settings.slack_app_token).start_async()
+            async with keep_alive(app.client):   # the handler opens its aiohttp session in this loop
+                watching = asyncio.ensure_future(worker.watch())
+                try:
+                    await AsyncSocketModeHandler(app, settings.slack_app_token).start_async()
+                finally:
+                    watching.cancel()
 
         log.info("starting in Socket Mode")
-        asyncio.run(socket_mode())
+        try:
+            asyncio.run(socket_mode())
+        finally:
+            worker.stop()
         return 0
     import uvicorn
 
     from .web import create_web
 
-    from scheduler import runner
-
-    web = create_web(app, db, on_startup=[lambda: runner.start(db, settings)])
+    web = create_web(app, db, worker=worker)
     log.info("serving HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
     uvicorn.run(web, host="0.0.0.0", port=settings.port, log_level="warning", access_log=False)
     return 0

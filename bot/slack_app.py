@@ -28,17 +28,23 @@ def web_client(settings: Settings) -> AsyncWebClient:
     return client
 
 
-def create_app(settings: Settings, db: Database) -> AsyncApp:
-    from handlers import register_all
+def create_app(settings: Settings, db: Database, offload=None) -> AsyncApp:
+    """The front: verifies, routes and acks. Work behind the ack goes to `offload` (default: a task
+    of this process; `ae-bot run` passes the worker process, bot/worker.py)."""
+    from handlers import routes
+    from handlers.routing import InProcess
 
     app = AsyncApp(
         client=web_client(settings),
         signing_secret=settings.slack_signing_secret or "socket-mode-has-no-signing-secret",
         request_verification_enabled=not settings.socket_mode or bool(settings.slack_signing_secret),
         ignoring_self_events_enabled=True,
+        # Answer the moment a listener acks; our listeners put everything slow behind the ack.
+        process_before_response=True,
     )
     app.error(_on_error)
-    register_all(app, db)
+    router = routes(db)
+    router.install(app, offload or InProcess(router, app.client))
     return app
 
 

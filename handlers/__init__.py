@@ -1,15 +1,15 @@
-"""Thin Slack listeners, one module per domain; each module's face is `register(app, db)`."""
+"""Thin Slack listeners, one module per domain; each module's face is `register(router, db)`."""
 from __future__ import annotations
-
-from slack_bolt.async_app import AsyncApp
 
 from bot.db import Database
 
+from .routing import Router
 
-def register_all(app: AsyncApp, db: Database) -> None:
-    from . import calls, goals, help, home, minutes, reports, settings, tasks, workorders
-    from . import invoices
-    from . import clients
 
+def routes(db: Database) -> Router:
+    from . import calls, clients, goals, help, home, invoices, minutes, reports, settings, tasks, workorders
+
+    router = Router()
     for module in (minutes, tasks, home, help, goals, settings, reports, calls, invoices, workorders, clients):
-        module.register(app, db)
+        module.register(router, db)
+    return router

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
@@ -19,9 +19,10 @@ from bot.render import calls as render
 from bot.services import calls as service
 from bot.services import clients as clients_service
 
-from .common import (date_of, guarded, learn_person, run, run_now, state_value, team_of, tell, text_of, today,
+from .common import (date_of, learn_person, run, run_now, state_value, team_of, tell, text_of, today,
                      user_of, user_of_select)
 from .tasks import send_item_dm
+from .routing import Router
 
 PICKER_MAX = 100    # options in a static_select
 
@@ -94,18 +95,14 @@ async def save_call(ack: AsyncAck, body: dict, client: AsyncWebClient, db: Datab
     await tell(client, {"user": {"id": user}}, done["text"], done["blocks"])
 
 
-def register(app: AsyncApp, db: Database) -> None:
-    @app.command("/call")
-    @guarded
-    async def call_command(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+def register(router: Router, db: Database) -> None:
+    @router.command("/call")
+    async def call_command(body: dict, client: AsyncWebClient):
         await open_for_command(client, db, body)
         await learn_person(client, db, team_of(body), user_of(body))
 
-    @app.action(render.LOG_CALL)
-    @guarded
-    async def log_call_clicked(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action(render.LOG_CALL)
+    async def log_call_clicked(body: dict, client: AsyncWebClient):
         value = body["actions"][0].get("value") or ""
         if value.startswith(render.CLIENT_VALUE):
             row = await run(clients_service.load, db, team_of(body), int(value[len(render.CLIENT_VALUE):]))
@@ -114,7 +111,6 @@ def register(app: AsyncApp, db: Database) -> None:
             await open_call_modal(client, body["trigger_id"], value or None)
         await learn_person(client, db, team_of(body), user_of(body))
 
-    @app.view(render.CALL_CALLBACK)
-    @guarded
+    @router.view(render.CALL_CALLBACK, own_ack=True)
     async def call_submitted(ack: AsyncAck, body: dict, client: AsyncWebClient):
         await save_call(ack, body, client, db)

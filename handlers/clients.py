@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
@@ -12,7 +12,8 @@ from bot.render import clients as render
 from bot.render.text import esc
 from bot.services import clients as service
 
-from .common import guarded, learn_person, run, state_value, team_of, tell, text_of, user_of, user_of_select
+from .common import learn_person, run, state_value, team_of, tell, text_of, user_of, user_of_select
+from .routing import Router
 
 
 def _picked(view: dict, block_id: str) -> str | None:
@@ -29,9 +30,8 @@ def parse_client(view: dict, meta: dict) -> service.ClientDraft:
         payment_terms=text_of(view, "payment_terms"), opened_tier=meta.get("tier"))
 
 
-def register(app: AsyncApp, db: Database) -> None:
-    @app.command("/client")
-    @guarded
+def register(router: Router, db: Database) -> None:
+    @router.command("/client", own_ack=True)
     async def client_command(ack: AsyncAck, body: dict, respond: AsyncRespond, client: AsyncWebClient):
         word, _, rest = (body.get("text") or "").strip().partition(" ")
         word, rest = word.lower(), rest.strip()
@@ -58,8 +58,7 @@ def register(app: AsyncApp, db: Database) -> None:
         else:
             await ack(**render.usage(f"I don't know `/client {esc(word)}`." if word else None))
 
-    @app.view(render.CLIENT_CALLBACK)
-    @guarded
+    @router.view(render.CLIENT_CALLBACK, own_ack=True)
     async def client_submitted(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         meta = json.loads(view.get("private_metadata") or "{}")

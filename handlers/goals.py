@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
@@ -11,7 +11,8 @@ from bot.errors import InvalidInput
 from bot.render import goals as render
 from bot.services import goals as service
 
-from .common import guarded, learn_person, run, team_of, tell, text_of, user_of
+from .common import learn_person, run, team_of, tell, text_of, user_of
+from .routing import Router
 
 
 async def open_goals(client: AsyncWebClient, db: Database, body: dict, channel: str | None) -> None:
@@ -21,22 +22,17 @@ async def open_goals(client: AsyncWebClient, db: Database, body: dict, channel: 
     await client.views_open(trigger_id=body["trigger_id"], view=render.goals_modal(period, goals, channel))
 
 
-def register(app: AsyncApp, db: Database) -> None:
-    @app.command("/goals")
-    @guarded
-    async def goals_command(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+def register(router: Router, db: Database) -> None:
+    @router.command("/goals")
+    async def goals_command(body: dict, client: AsyncWebClient):
         await open_goals(client, db, body, body.get("channel_id"))
         await learn_person(client, db, team_of(body), user_of(body))
 
-    @app.action(render.OPEN_GOALS)
-    @guarded
-    async def goals_button(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action(render.OPEN_GOALS)
+    async def goals_button(body: dict, client: AsyncWebClient):
         await open_goals(client, db, body, (body.get("container") or {}).get("channel_id"))
 
-    @app.view(render.GOALS_CALLBACK)
-    @guarded
+    @router.view(render.GOALS_CALLBACK, own_ack=True)
     async def save_goals(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         meta = json.loads(view.get("private_metadata") or "{}")
@@ -62,14 +58,10 @@ def register(app: AsyncApp, db: Database) -> None:
             goals = await run(service.for_period, db, team, user, goal.period)
             await client.chat_update(channel=channel, ts=ts, **render.quarterly_review(goal.period, goals))
 
-    @app.action(render.GOAL_DONE)
-    @guarded
-    async def goal_done(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action(render.GOAL_DONE)
+    async def goal_done(body: dict, client: AsyncWebClient):
         await mark(body, client, True)
 
-    @app.action(render.GOAL_NOT_DONE)
-    @guarded
-    async def goal_not_done(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action(render.GOAL_NOT_DONE)
+    async def goal_not_done(body: dict, client: AsyncWebClient):
         await mark(body, client, False)

@@ -1,7 +1,7 @@
 """/ae: help, and `settings` / `away` (handlers/settings.py)."""
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
@@ -9,12 +9,11 @@ from bot.render.help import help_message
 from bot.render.text import esc
 
 from . import settings
-from .common import guarded
+from .routing import Router
 
 
-def register(app: AsyncApp, db: Database) -> None:
-    @app.command("/ae")
-    @guarded
+def register(router: Router, db: Database) -> None:
+    @router.command("/ae", own_ack=True)
     async def ae(ack: AsyncAck, body: dict, client: AsyncWebClient, respond: AsyncRespond):
         word, _, rest = (body.get("text") or "").strip().partition(" ")
         word = word.lower()

@@ -1,14 +1,14 @@
 """App Home: published on app_home_opened and after a Done or Sign off click on it."""
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
 from bot.render.home import home_view
 from bot.services import home as service
 
-from .common import guarded, learn_person, run
+from .common import learn_person, run
+from .routing import Router
 
 
 async def publish_home(client: AsyncWebClient, db: Database, team_id: str, user_id: str) -> None:
@@ -16,9 +16,8 @@ async def publish_home(client: AsyncWebClient, db: Database, team_id: str, user_
     await client.views_publish(user_id=user_id, view=home_view(data))
 
 
-def register(app: AsyncApp, db: Database) -> None:
-    @app.event("app_home_opened")
-    @guarded
+def register(router: Router, db: Database) -> None:
+    @router.event("app_home_opened")
     async def home_opened(body: dict, event: dict, client: AsyncWebClient):
         if event.get("tab") != "home":
             return

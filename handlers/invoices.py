@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -13,7 +13,8 @@ from bot.errors import InvalidInput
 from bot.render import invoices as render
 from bot.services import invoices as service
 
-from .common import date_of, guarded, is_admin, run, state_value, team_of, tell, text_of, today, user_of
+from .common import date_of, is_admin, run, state_value, team_of, tell, text_of, today, user_of
+from .routing import Router
 
 
 async def _admin(client: AsyncWebClient, user: str) -> bool:
@@ -47,9 +48,8 @@ async def export(client: AsyncWebClient, db: Database, team: str, user: str, adm
     return len(lines)
 
 
-def register(app: AsyncApp, db: Database) -> None:
-    @app.command("/invoice")
-    @guarded
+def register(router: Router, db: Database) -> None:
+    @router.command("/invoice", own_ack=True)
     async def invoice_command(ack: AsyncAck, body: dict, respond: AsyncRespond, client: AsyncWebClient):
         word = (body.get("text") or "").strip().lower()
         if word not in ("", "new", "list", "export"):
@@ -73,8 +73,7 @@ def register(app: AsyncApp, db: Database) -> None:
             await client.views_open(trigger_id=body["trigger_id"], view=render.invoice_modal(
                 choices, await today(db, team, user), body.get("channel_id")))
 
-    @app.view(render.INVOICE_CALLBACK)
-    @guarded
+    @router.view(render.INVOICE_CALLBACK, own_ack=True)
     async def save_invoice(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         admin = await _admin(client, user)
@@ -96,10 +95,8 @@ def register(app: AsyncApp, db: Database) -> None:
                 await tell(client, {"user": {"id": user}}, f"Invoice {card.invoice.number} is issued, but I could "
                            f"not DM <@{card.client.ae_id}> ({e.response.get('error')}). Please tell them.")
 
-    @app.action(render.MARK_PAID)
-    @guarded
-    async def mark_paid_clicked(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action(render.MARK_PAID)
+    async def mark_paid_clicked(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
         card = await run(service.for_payment, db, team, user, await is_admin(client, user),
                          int(body["actions"][0]["value"]))
@@ -114,8 +111,7 @@ def register(app: AsyncApp, db: Database) -> None:
         await client.views_open(trigger_id=body["trigger_id"],
                                 view=render.paid_modal(card, await today(db, team, user), meta))
 
-    @app.view(render.PAID_CALLBACK)
-    @guarded
+    @router.view(render.PAID_CALLBACK, own_ack=True)
     async def save_paid(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         meta = json.loads(view.get("private_metadata") or "{}")

@@ -5,7 +5,7 @@ import asyncio
 import json
 import weakref
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -15,9 +15,10 @@ from bot.models import MeetingKind
 from bot.render import minutes as render
 from bot.services import minutes as service
 
-from .common import (date_of, guarded, learn_people, learn_person, run, run_now, state_value, team_of, tell,
+from .common import (date_of, learn_people, learn_person, run, run_now, state_value, team_of, tell,
                      text_of, today, user_of, user_of_select)
 from .tasks import send_item_dm
+from .routing import Router
 
 # Summary refreshes are coalesced per minutes: while one is being sent, further requests only mark it
 # stale, and it is rendered once more from the newest rows. Ten clicks in a burst cost two updates,
@@ -103,11 +104,9 @@ async def dm_items(client: AsyncWebClient, db: Database, card: service.MinutesCa
         await send_item_dm(client, db, item, origin=(card.minutes.title, card.minutes.permalink))
 
 
-def register(app: AsyncApp, db: Database) -> None:
-    @app.command("/minutes")
-    @guarded
-    async def open_minutes(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+def register(router: Router, db: Database) -> None:
+    @router.command("/minutes")
+    async def open_minutes(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
         meta = {"channel": body["channel_id"], "ru": body.get("response_url")}
         view = render.minutes_modal(meta, title=body.get("text", ""), today=await today(db, team, user),
@@ -115,10 +114,8 @@ def register(app: AsyncApp, db: Database) -> None:
         await client.views_open(trigger_id=body["trigger_id"], view=view)
         await learn_person(client, db, team, user)
 
-    @app.action("minutes_add_item")
-    @guarded
-    async def add_item(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action("minutes_add_item")
+    async def add_item(body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         meta = json.loads(view.get("private_metadata") or "{}")
         card = None
@@ -133,25 +130,30 @@ def register(app: AsyncApp, db: Database) -> None:
             if e.response.get("error") != "hash_conflict":   # a second click raced the first: one row is enough
                 raise
 
-    @app.view(render.MODAL_CALLBACK)
-    @guarded
-    async def save_minutes(ack: AsyncAck, body: dict, client: AsyncWebClient):
+    async def check_minutes(body: dict) -> dict | None:
+        """Before the ack: the modal's errors, on the right blocks (reads only; the work writes)."""
+        view, team, user = body["view"], team_of(body), user_of(body)
+        meta = json.loads(view.get("private_metadata") or "{}")
+        try:
+            current = await run_now(service.for_author, db, team, user, meta["minutes_id"]) \
+                if meta.get("minutes_id") else None
+            draft = parse_draft(view, meta, current)
+            service.validate(draft, await today(db, team, user),
+                             {i.id: i for i in current.items} if current else None)
+        except InvalidInput as e:
+            return {"response_action": "errors", "errors": e.errors}
+        except UserError:
+            return None   # not the author any more, say: the work meets it too and tells them
+        return None
+
+    @router.view(render.MODAL_CALLBACK, check=check_minutes)
+    async def save_minutes(body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         meta = json.loads(view.get("private_metadata") or "{}")
         minutes_id = meta.get("minutes_id")
-        try:
-            current = await run_now(service.for_author, db, team, user, minutes_id) if minutes_id else None
-            draft = parse_draft(view, meta, current)
-            day = await today(db, team, user)
-            service.validate(draft, day, {i.id: i for i in current.items} if current else None)
-        except InvalidInput as e:
-            await ack(response_action="errors", errors=e.errors)
-            return
-        except UserError as e:
-            await ack()
-            await tell(client, body, str(e))
-            return
-        await ack()
+        current = await run(service.for_author, db, team, user, minutes_id) if minutes_id else None
+        draft = parse_draft(view, meta, current)
+        day = await today(db, team, user)
         if minutes_id:
             result = await run(service.edit, db, team, user, minutes_id, draft, day)
             await _after_edit(client, db, body, result)
@@ -177,10 +179,8 @@ def register(app: AsyncApp, db: Database) -> None:
         await dm_items(client, db, card, result.new_items)
         await learn_people(client, db, card.minutes.team_id, card.signer_ids + [i.owner_id for i in result.new_items])
 
-    @app.action("minutes_sign_off")
-    @guarded
-    async def sign_off(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action("minutes_sign_off")
+    async def sign_off(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
         minutes_id, _, version = body["actions"][0]["value"].partition(":")
         minutes_id = int(minutes_id)
@@ -199,16 +199,13 @@ def register(app: AsyncApp, db: Database) -> None:
             from .home import publish_home
             await publish_home(client, db, team, user)
 
-    @app.action("minutes_request_changes")
-    @guarded
-    async def ask_changes(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action("minutes_request_changes")
+    async def ask_changes(body: dict, client: AsyncWebClient):
         m = await run_now(service.check_signer, db, team_of(body), user_of(body),
                           int(body["actions"][0]["value"].partition(":")[0]))
         await client.views_open(trigger_id=body["trigger_id"], view=render.changes_modal(m.id, m.title))
 
-    @app.view(render.CHANGES_CALLBACK)
-    @guarded
+    @router.view(render.CHANGES_CALLBACK, own_ack=True)
     async def save_changes(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         comment = text_of(view, "comment")
@@ -222,20 +219,16 @@ def register(app: AsyncApp, db: Database) -> None:
             await refresh_summary(client, db, team, minutes_id)
             await client.chat_postMessage(channel=card.minutes.author_id, **render.changes_dm(card, user, comment))
 
-    @app.action("minutes_edit")
-    @guarded
-    async def open_edit(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action("minutes_edit")
+    async def open_edit(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
         card = await run_now(service.for_author, db, team, user, int(body["actions"][0]["value"]))
         meta = {"channel": card.minutes.channel_id, "minutes_id": card.minutes.id}
         view = render.minutes_modal(meta, today=await today(db, team, user), author_id=user, card=card)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.action("minutes_repost")
-    @guarded
-    async def repost(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action("minutes_repost")
+    async def repost(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
         card = await run(service.for_author, db, team, user, int(body["actions"][0]["value"]))
         if await post_summary(client, db, card, response_url=body.get("response_url")):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -14,7 +14,8 @@ from bot.render import reports as render
 from bot.render.text import moment
 from bot.services import reports as service
 
-from .common import guarded, run, team_of, tell, text_of, user_of
+from .common import run, team_of, tell, text_of, user_of
+from .routing import Router
 
 
 def _ref(body: dict) -> dict:
@@ -71,11 +72,9 @@ async def _already(client: AsyncWebClient, body: dict, claim: service.PostClaim)
                              f"(posted by <@{p.by}> at {moment(p.at)}), so I didn't post it again.")
 
 
-def register(app: AsyncApp, db: Database) -> None:
-    @app.action(render.POST)
-    @guarded
-    async def post_report(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+def register(router: Router, db: Database) -> None:
+    @router.action(render.POST)
+    async def post_report(body: dict, client: AsyncWebClient):
         ref = _ref(body)
         claim = await run(service.claim_post, db, team_of(body), user_of(body), int(ref["d"]), ref["c"], ref["w"])
         if not claim.first:
@@ -83,15 +82,12 @@ def register(app: AsyncApp, db: Database) -> None:
             return
         await _post(client, db, body, claim, render.channel_post(claim.draft, user_of(body)))
 
-    @app.action(render.EDIT)
-    @guarded
-    async def edit_report(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action(render.EDIT)
+    async def edit_report(body: dict, client: AsyncWebClient):
         d, draft = await run(service.for_edit, db, team_of(body), user_of(body), int(_ref(body)["d"]))
         await client.views_open(trigger_id=body["trigger_id"], view=render.edit_modal(draft, d.id))
 
-    @app.view(render.EDIT_CALLBACK)
-    @guarded
+    @router.view(render.EDIT_CALLBACK, own_ack=True)
     async def post_edited(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         text = text_of(view, render.EDIT_BLOCK).strip()
@@ -111,10 +107,8 @@ def register(app: AsyncApp, db: Database) -> None:
             return
         await _post(client, db, dm_body, claim, render.edited_post(text, user))
 
-    @app.action(render.SNOOZE)
-    @guarded
-    async def snooze_report(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action(render.SNOOZE)
+    async def snooze_report(body: dict, client: AsyncWebClient):
         result = await run(service.snooze, db, team_of(body), user_of(body), int(_ref(body)["d"]), clicked_at(body))
         if not result.created:
             await tell(client, body, f"Already snoozed: it comes back at {moment(result.due_at)}.")

@@ -5,7 +5,7 @@ import asyncio
 import json
 import logging
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -15,7 +15,8 @@ from bot.render import settings as render
 from bot.services import people
 from bot.services import settings as service
 
-from .common import guarded, run, state_value, team_of, tell, text_of, today, user_of
+from .common import run, state_value, team_of, tell, text_of, today, user_of
+from .routing import Router
 
 log = logging.getLogger("ae_bot.handlers")
 
@@ -81,9 +82,8 @@ def _choices(view: dict) -> service.Choices:
     )
 
 
-def register(app: AsyncApp, db: Database) -> None:
-    @app.view(render.SETTINGS_CALLBACK)
-    @guarded
+def register(router: Router, db: Database) -> None:
+    @router.view(render.SETTINGS_CALLBACK, own_ack=True)
     async def save_settings(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         choices = _choices(view)

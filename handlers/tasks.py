@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
@@ -13,8 +13,9 @@ from bot.render import tasks as render
 from bot.services import minutes as minutes_service
 from bot.services import tasks as service
 
-from .common import (date_of, guarded, learn_people, run, team_of, tell, text_of, today, user_of,
+from .common import (date_of, learn_people, run, team_of, tell, text_of, today, user_of,
                      user_of_select)
+from .routing import Router
 
 
 async def send_item_dm(client: AsyncWebClient, db: Database, item: ActionItem,
@@ -24,9 +25,8 @@ async def send_item_dm(client: AsyncWebClient, db: Database, item: ActionItem,
     await run(service.set_dm, db, item.team_id, item.id, posted["channel"], posted["ts"])
 
 
-def register(app: AsyncApp, db: Database) -> None:
-    @app.command("/task")
-    @guarded
+def register(router: Router, db: Database) -> None:
+    @router.command("/task", own_ack=True)
     async def task_command(ack: AsyncAck, body: dict, respond: AsyncRespond, client: AsyncWebClient):
         text = (body.get("text") or "").strip()
         team, user = team_of(body), user_of(body)
@@ -54,8 +54,7 @@ def register(app: AsyncApp, db: Database) -> None:
         await respond(response_type="ephemeral", **render.created_reply(item))
         await learn_people(client, db, team, [user, item.owner_id])
 
-    @app.view(render.TASK_CALLBACK)
-    @guarded
+    @router.view(render.TASK_CALLBACK, own_ack=True)
     async def save_task(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         try:
@@ -72,10 +71,8 @@ def register(app: AsyncApp, db: Database) -> None:
         if channel:
             await tell(client, {"user": {"id": user}, "channel": {"id": channel}}, reply["text"], reply["blocks"])
 
-    @app.action("item_done")
-    @guarded
-    async def item_done(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action("item_done")
+    async def item_done(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
         item, changed = await run(service.complete, db, team, user, int(body["actions"][0]["value"]))
         if not changed:

@@ -8,7 +8,7 @@ import asyncio
 import json
 import weakref
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -17,7 +17,8 @@ from bot.errors import InvalidInput, UserError
 from bot.render import workorders as render
 from bot.services import workorders as service
 
-from .common import date_of, guarded, is_admin, learn_person, run, state_value, team_of, tell, text_of, today, user_of
+from .common import date_of, is_admin, learn_person, run, state_value, team_of, tell, text_of, today, user_of
+from .routing import Router
 
 # Serialise card updates per work order so the last chat.update shows the newest state (one pool per loop).
 _LOCKS = 64
@@ -104,11 +105,9 @@ async def _submit(ack: AsyncAck, client: AsyncWebClient, body: dict, fn, *args):
     return result
 
 
-def register(app: AsyncApp, db: Database) -> None:
-    @app.command("/workorder")
-    @guarded
-    async def open_workorder(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+def register(router: Router, db: Database) -> None:
+    @router.command("/workorder")
+    async def open_workorder(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
         await learn_person(client, db, team, user)   # the author's zone dates the job number and the due date
         clients, total = await run(service.clients, db, team, user)
@@ -119,8 +118,7 @@ def register(app: AsyncApp, db: Database) -> None:
                                       today=await today(db, team, user))
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.view(render.MODAL_CALLBACK)
-    @guarded
+    @router.view(render.MODAL_CALLBACK, own_ack=True)
     async def save_workorder(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         draft = parse_draft(view)
@@ -135,15 +133,12 @@ def register(app: AsyncApp, db: Database) -> None:
             await post_card(client, db, card, _meta(body).get("channel"))
 
     # --- delivered ---------------------------------------------------------------------------
-    @app.action("workorder_deliver")
-    @guarded
-    async def open_deliver(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action("workorder_deliver")
+    async def open_deliver(body: dict, client: AsyncWebClient):
         card = await run(service.check_can_deliver, db, team_of(body), user_of(body), int(body["actions"][0]["value"]))
         await client.views_open(trigger_id=body["trigger_id"], view=render.deliver_modal(card))
 
-    @app.view(render.DELIVER_CALLBACK)
-    @guarded
+    @router.view(render.DELIVER_CALLBACK, own_ack=True)
     async def save_deliver(ack: AsyncAck, body: dict, client: AsyncWebClient):
         team, user, wo_id = team_of(body), user_of(body), _meta(body)["work_order_id"]
         result = await _submit(ack, client, body, service.deliver, db, team, user, wo_id,
@@ -160,17 +155,14 @@ def register(app: AsyncApp, db: Database) -> None:
                                           text=render.resign_reply(card))
 
     # --- closed (finance) ---------------------------------------------------------------------
-    @app.action("workorder_close")
-    @guarded
-    async def open_close(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action("workorder_close")
+    async def open_close(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
         card = await run(service.check_can_close, db, team, user, await is_admin(client, user),
                          int(body["actions"][0]["value"]))
         await client.views_open(trigger_id=body["trigger_id"], view=render.close_modal(card))
 
-    @app.view(render.CLOSE_CALLBACK)
-    @guarded
+    @router.view(render.CLOSE_CALLBACK, own_ack=True)
     async def save_close(ack: AsyncAck, body: dict, client: AsyncWebClient):
         team, user, wo_id = team_of(body), user_of(body), _meta(body)["work_order_id"]
         admin = await is_admin(client, user)   # asked again: the role is checked where the write happens
@@ -180,16 +172,13 @@ def register(app: AsyncApp, db: Database) -> None:
             await refresh_cards(client, db, team, wo_id)
 
     # --- the deliverable's sign-off -----------------------------------------------------------
-    @app.action("workorder_request_signoff")
-    @guarded
-    async def open_signers(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action("workorder_request_signoff")
+    async def open_signers(body: dict, client: AsyncWebClient):
         card, contacts = await run(service.check_can_request, db, team_of(body), user_of(body),
                                    int(body["actions"][0]["value"]))
         await client.views_open(trigger_id=body["trigger_id"], view=render.signers_modal(card, contacts))
 
-    @app.view(render.SIGNERS_CALLBACK)
-    @guarded
+    @router.view(render.SIGNERS_CALLBACK, own_ack=True)
     async def save_signers(ack: AsyncAck, body: dict, client: AsyncWebClient):
         team, user, wo_id = team_of(body), user_of(body), _meta(body)["work_order_id"]
         picked = (state_value(body["view"], "signers") or {}).get("selected_users") or []
@@ -214,10 +203,8 @@ def register(app: AsyncApp, db: Database) -> None:
             await run(service.set_signoff_message, db, team, wo.id, posted["channel"], posted["ts"])
         await refresh_cards(client, db, team, wo.id, signoff=False)   # the job card's sign-off line
 
-    @app.action("workorder_sign_off")
-    @guarded
-    async def sign_off(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action("workorder_sign_off")
+    async def sign_off(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)   # a guest's own team is in user.team_id; team.id is ours
         wo_id, _, version = body["actions"][0]["value"].partition(":")
         card, counted = await run(service.sign_off, db, team, user, int(wo_id), int(version) if version else None)
@@ -226,15 +213,12 @@ def register(app: AsyncApp, db: Database) -> None:
         else:
             await tell(client, body, f"You've already signed version {card.wo.version} of {card.wo.number}.")
 
-    @app.action("workorder_request_changes")
-    @guarded
-    async def open_changes(ack: AsyncAck, body: dict, client: AsyncWebClient):
-        await ack()
+    @router.action("workorder_request_changes")
+    async def open_changes(body: dict, client: AsyncWebClient):
         wo = await run(service.check_signer, db, team_of(body), user_of(body), int(body["actions"][0]["value"]))
         await client.views_open(trigger_id=body["trigger_id"], view=render.changes_modal(wo))
 
-    @app.view(render.CHANGES_CALLBACK)
-    @guarded
+    @router.view(render.CHANGES_CALLBACK, own_ack=True)
     async def save_changes(ack: AsyncAck, body: dict, client: AsyncWebClient):
         team, user, wo_id = team_of(body), user_of(body), _meta(body)["work_order_id"]
         comment = text_of(body["view"], "comment")

@@ -2,15 +2,18 @@
 connects with the app-level token through SLACK_API_URL."""
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+from urllib.parse import urlencode
 
 import httpx
 import sqlalchemy as sa
-from harness import SECRET, sign
+from harness import SECRET, example, sign
 
 
 def _free_port() -> int:
@@ -57,7 +60,7 @@ def test_http_mode_serves_events_and_health(tmp_path, slack):
         forged = httpx.post(f"{url}/slack/events", content=body,
                             headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body, secret="x")})
         assert forged.status_code == 401
-        # The reminder scheduler runs inside the same process: its first tick comes at start.
+        # The reminder scheduler runs in the worker process ae-bot run starts: its first tick comes at start.
         engine = sa.create_engine(f"sqlite:///{tmp_path / 'run.db'}")
         deadline = time.time() + 30
         while True:
@@ -82,3 +85,57 @@ def test_socket_mode_connects_with_the_app_token(tmp_path, slack):
     finally:
         out = _stop(proc)
     assert "can't start" not in out and "xapp-1-run-test" not in out
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 30) -> httpx.Response:
+    deadline = time.time() + timeout
+    while True:
+        try:
+            r = httpx.get(f"{url}/healthz", timeout=1)
+            if r.status_code == 200:
+                return r
+        except httpx.TransportError:
+            pass
+        assert proc.poll() is None and time.time() < deadline, "ae-bot run did not come up"
+        time.sleep(0.1)
+
+
+def _worker_pids(pid: int) -> list[int]:
+    """The children of `pid` that are multiprocessing workers (spawned, so their cmdline says so)."""
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out if b"spawn_main" in open(f"/proc/{p}/cmdline", "rb").read()]
+
+
+def test_work_behind_the_ack_runs_in_a_worker_that_comes_back(tmp_path, slack):
+    """`ae-bot run` acks in one process and opens the modal from its worker; a killed worker is
+    restarted and the next request is served again."""
+    port = _free_port()
+    proc = _start(tmp_path, slack, SLACK_SIGNING_SECRET=SECRET, PORT=str(port))
+    url = f"http://127.0.0.1:{port}"
+
+    def minutes(trigger: str) -> httpx.Response:
+        body = urlencode({**example("slash_command.txt"), "trigger_id": trigger}).encode()
+        return httpx.post(f"{url}/slack/events", content=body,
+                          headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)})
+
+    try:
+        assert _wait_healthy(url, proc).json() == {"ok": True, "database": "ok", "worker": "ok"}
+        [worker] = _worker_pids(proc.pid)
+        r = minutes("1.first")
+        assert r.status_code == 200 and r.text == ""         # the ack carries nothing: the work is behind it
+        opened = slack.wait_for("views.open", timeout=20)[0]
+        assert opened.params["trigger_id"] == "1.first"
+        assert "Spring campaign kick-off" in json.dumps(opened.params["view"])
+
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.time() + 30
+        while not (_worker_pids(proc.pid) and _worker_pids(proc.pid) != [worker]):
+            assert time.time() < deadline, "the worker was not restarted"
+            time.sleep(0.1)
+        _wait_healthy(url, proc)
+        assert minutes("2.second").status_code == 200
+        slack.wait_for("views.open", count=2, timeout=20)
+    finally:
+        out = _stop(proc)
+    assert "worker process" in out and "restarting" in out   # the death was logged, not silent
+    assert "Traceback" not in out
