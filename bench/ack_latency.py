@@ -8,7 +8,7 @@ What it does, all on 127.0.0.1:
    calls the bot makes after each ack instead of keeping them;
 2. seeds minutes with attendees for the sign-off clicks through the service layer, then starts OUR
    bot as `python -m bot.cli run` (HTTP mode: no SLACK_APP_TOKEN) against the fake and waits for
-   GET /healthz;
+   GET /healthz; "ours" is that process and the worker process it starts (CPU is counted for both);
 3. starts the FLOOR (bench/floor_app.py): a bare Bolt AsyncApp that only acks, under uvicorn through
    the same Starlette adapter and uvicorn settings;
 4. for `/minutes`, a valid minutes-modal `view_submission` (a distinct view id per body, built from
@@ -17,7 +17,8 @@ What it does, all on 127.0.0.1:
    bodies signed just before each run and cycled from a table in the Lua script;
 5. prints a Markdown table (p50, p99, req/s, ratios, target p99 <= 1.5x floor and throughput >=
    0.7x floor), the command line, what the bot did behind the acks (Web API calls, how long it
-   took to catch up after the load stopped, ERROR lines in its log) and where the CPU went (per
+   took to catch up after the load stopped — the next run waits for that, so a backlog never
+   competes with the floor — ERROR lines in its log) and where the CPU went (per
    process, CPU ms per request, and CPU used by unrelated processes, which skews a shared machine).
 
 By default wrk sends as fast as the servers answer (closed loop: 50 connections, each sends its next
@@ -250,6 +251,16 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU of a process and its children: `ae-bot run` is the front plus its worker process."""
+    total = cpu_seconds(pid)
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            for child in children.read_text().split():
+                total += tree_cpu_seconds(int(child))
+    return total
 
 
 def machine_busy_seconds() -> float:
@@ -539,10 +550,10 @@ def wait_drain(fake: Fake, bot: Server, cap: float) -> tuple[float, bool]:
     """Wait until the bot stops calling Slack and goes idle; returns (seconds from the end of the load
     to its last activity, whether it went idle within cap)."""
     start = last_activity = time.time()
-    total, cpu = sum(fake.stats()[0].values()), cpu_seconds(bot.proc.pid)
+    total, cpu = sum(fake.stats()[0].values()), tree_cpu_seconds(bot.proc.pid)
     while time.time() - start < cap:
         time.sleep(0.25)
-        now_total, now_cpu = sum(fake.stats()[0].values()), cpu_seconds(bot.proc.pid)
+        now_total, now_cpu = sum(fake.stats()[0].values()), tree_cpu_seconds(bot.proc.pid)
         if now_total != total or now_cpu - cpu > 0.025:       # a call, or more than 10% of a core
             last_activity = time.time()
         elif time.time() - last_activity >= 1.5:
@@ -570,7 +581,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=0,
                     help="pace wrk to about this many requests/s in total (default: as fast as it can)")
     ap.add_argument("--timeout", type=int, default=5, help="wrk request timeout in s (Slack gives 3 s)")
-    ap.add_argument("--drain-cap", type=float, default=90, help="max seconds to wait for the bot to catch up")
+    ap.add_argument("--drain-cap", type=float, default=600,
+                    help="max seconds to wait for the bot to catch up before the next run (default 600)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (database, logs)")
     args = ap.parse_args(argv)
     kinds = [k for k in args.only.split(",") if k]
@@ -629,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
                 data.write_text("".join(bodies.signed(kind, wanted, used.get(kind, 0))))
                 used[kind] = used.get(kind, 0) + wanted
                 pids = {"ours": bot.proc.pid, "floor": floor.proc.pid, "fake": fake.pid}
-                cpu0 = {k: cpu_seconds(p) for k, p in pids.items()}
+                cpu0 = {k: tree_cpu_seconds(p) for k, p in pids.items()}
                 busy0, self0 = machine_busy_seconds(), self_cpu_seconds()
                 calls0, _ = fake.stats()
                 print(f"wrk: {kind} -> {target} ({args.seconds}s, {args.connections} connections, "
@@ -638,7 +650,7 @@ def main(argv: list[str] | None = None) -> int:
                 res, wrk_cpu = run_wrk(server.url, data, script, args)
                 wall = time.time() - t_run
                 calls1, _ = fake.stats()
-                cpu_s = {k: cpu_seconds(p) - cpu0[k] for k, p in pids.items()}
+                cpu_s = {k: tree_cpu_seconds(p) - cpu0[k] for k, p in pids.items()}
                 cpu_s["wrk"] = wrk_cpu
                 # Whatever else ran on the machine meanwhile (other test suites, ...) skews the comparison.
                 cpu_s["others"] = max(0.0, machine_busy_seconds() - busy0 - sum(cpu_s.values())
@@ -648,9 +660,9 @@ def main(argv: list[str] | None = None) -> int:
                 ph = Phase(kind, target, res, wanted, cpu, cpu_s, diff(calls0, calls1))
                 ph.errors_run, ph.warnings, offset, _ = scan_log(bot.log, offset)
                 if target == "ours":
-                    c0 = cpu_seconds(bot.proc.pid)
+                    c0 = tree_cpu_seconds(bot.proc.pid)
                     ph.drain_s, ph.drained = wait_drain(fake, bot, args.drain_cap)
-                    ph.drain_cpu_s = max(0.0, cpu_seconds(bot.proc.pid) - c0)
+                    ph.drain_cpu_s = max(0.0, tree_cpu_seconds(bot.proc.pid) - c0)
                     calls2, _ = fake.stats()
                     ph.calls_drain = diff(calls1, calls2)
                     ph.errors_drain, warnings, offset, _ = scan_log(bot.log, offset)

@@ -88,6 +88,8 @@ class Worker:
     def stop(self, drain: float = 10.0) -> None:
         """Let the worker finish what it has (up to `drain` seconds), then end it."""
         self._stopping = True
+        if self._jobs.qsize():
+            log.warning("stopping with %d acked requests not yet handed to the worker", self._jobs.qsize())
         self._jobs.put(_STOP)
         self._sender.join(drain)
         process = self.process

@@ -149,9 +149,18 @@ def guarded(listener):
     return wrapper
 
 
+EXPIRED_TRIGGER = ("Slack closed the window for that form before I could open it (I was busy for a moment). "
+                   "Please try again.")
+
+
 async def report(client: AsyncWebClient | None, body: dict, error: Exception) -> None:
     if isinstance(error, UserError):
         await tell(client, body, str(error))
+        return
+    if isinstance(error, SlackApiError) and error.response.get("error") == "expired_trigger_id":
+        # A modal opened more than 3 s after the click (the worker had a backlog): not a bug to chase.
+        log.warning("trigger expired before views.open context=%s", context_of(body))
+        await tell(client, body, EXPIRED_TRIGGER)
         return
     ref = secrets.token_hex(3).upper()
     log.error("unexpected error ref=%s context=%s", ref, context_of(body), exc_info=error)

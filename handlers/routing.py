@@ -48,19 +48,6 @@ def route_key(kind: str, body: dict) -> str | None:
     return (body.get("event") or {}).get("type")
 
 
-def kind_of(body: dict) -> str | None:
-    if body.get("command"):
-        return "command"
-    kind = body.get("type")
-    if kind == "block_actions":
-        return "action"
-    if kind == "view_submission":
-        return "view"
-    if kind == "event_callback":
-        return "event"
-    return None
-
-
 @dataclass
 class Route:
     fn: Callable[..., Awaitable]

@@ -233,6 +233,16 @@ def test_unexpected_failure_answers_with_a_ref_and_logs_the_context(bot, slack, 
     assert dm.params["channel"] == "U0AE" and re.search(r"\(ref [\w-]+\)", dm.text), dm.params
 
 
+def test_a_modal_opened_too_late_says_to_try_again_not_sorry(bot, slack):
+    """Work behind the ack can reach views.open after the trigger's 3 s (a backlog): the person is
+    told to try again, without an error ref to chase."""
+    slack.fail_next("views.open", error="expired_trigger_id")
+    assert bot.command("/minutes", "Kick-off").status_code == 200
+    said = slack.wait_for("response_url", where=lambda c: "try again" in (c.text or ""))[0]
+    assert "closed the window for that form" in said.text and "ref" not in said.text
+    assert said.params.get("response_type") == "ephemeral"
+
+
 # --- 8. tokens never reach the logs ---------------------------------------------------------------------
 PASTED = "xoxp-pasted-by-user-77"
 
