@@ -59,10 +59,6 @@ class Route:
         await self.fn(**{name: available.get(name) for name in self.args})
 
 
-class Offload(Protocol):
-    def submit(self, kind: str, body: dict, raw: str | None, content_type: str | None) -> None: ...
-
-
 class Router:
     def __init__(self) -> None:
         self.routes: dict[str, dict[str, Route]] = {k: {} for k in KINDS}
@@ -95,22 +91,20 @@ class Router:
 
     # --- the front: what Bolt calls --------------------------------------------------------------
     def install(self, app: AsyncApp, offload: Offload) -> None:
-        pending: set[asyncio.Task] = set()   # own_ack listeners still working after their ack
-
         for kind, table in self.routes.items():
             if table:
                 pattern = re.compile("^(?:" + "|".join(re.escape(k) for k in table) + ")$")
-                getattr(app, kind)(pattern)(self._front(kind, offload, pending))
+                getattr(app, kind)(pattern)(self._front(kind, offload))
 
-    def _front(self, kind: str, offload: Offload, pending: set):
+    def _front(self, kind: str, offload: Offload):
         async def front(ack: AsyncAck, body: dict, client: AsyncWebClient, respond, request) -> None:
             route = self.find(kind, body)
             if route is None:   # the pattern matched, so this can't happen; ack rather than 404
                 await ack()
                 return
+            raw, content_type = request.raw_body or None, _content_type(request.headers)
             if route.own_ack:
-                await _until_acked(route, ack, pending, body=body, client=client, respond=respond,
-                                   event=body.get("event"))
+                await offload.answer(kind, body, raw, content_type, ack=ack, client=client, respond=respond)
                 return
             if route.check is not None:
                 answer = await _checked(route, body)
@@ -118,14 +112,15 @@ class Router:
                     await ack(**answer)
                     return
             await ack()
-            offload.submit(kind, body, request.raw_body or None, _content_type(request.headers))
+            offload.submit(kind, body, raw, content_type)
 
         front.__name__ = f"front_{kind}"
         return front
 
 
-async def _until_acked(route: Route, ack: AsyncAck, pending: set, **available) -> None:
-    """Run an own_ack listener as a task and return as soon as it acks (the rest goes on behind)."""
+async def until_acked(route: Route, ack, pending: set, **available) -> None:
+    """Run an own_ack listener as a task and return as soon as it acks (the rest goes on behind).
+    `ack` is Bolt's, or the worker's stand-in that sends the answer back to the front."""
     acked = asyncio.Event()
 
     class _Ack:
@@ -144,7 +139,8 @@ async def _until_acked(route: Route, ack: AsyncAck, pending: set, **available) -
     await asyncio.wait({task, waiter}, timeout=ACK_WAIT, return_when=asyncio.FIRST_COMPLETED)
     waiter.cancel()
     if ack.response is None:   # finished without acking, or still busy: Slack must hear from us anyway
-        log.warning("listener %s did not ack within %.1f s", route.fn.__name__, ACK_WAIT)
+        if not task.done():
+            log.warning("listener %s did not ack within %.1f s", route.fn.__name__, ACK_WAIT)
         await ack()
 
 
@@ -161,8 +157,17 @@ def _content_type(headers: dict) -> str | None:
     return values[0] if values else None
 
 
+class Offload(Protocol):
+    def submit(self, kind: str, body: dict, raw: str | None, content_type: str | None) -> None:
+        """Run a work route behind the ack the front has sent."""
+
+    async def answer(self, kind: str, body: dict, raw: str | None, content_type: str | None, *,
+                     ack: AsyncAck, client: AsyncWebClient, respond) -> None:
+        """Run an own_ack route and ack with what it acks (within ACK_WAIT)."""
+
+
 class InProcess:
-    """Runs work behind the ack as a task of this process's event loop."""
+    """Runs every listener as a task of this process's event loop (tests, one-process runs)."""
 
     def __init__(self, router: Router, client: AsyncWebClient):
         self.runner = WorkRunner(router, client)
@@ -173,9 +178,13 @@ class InProcess:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def answer(self, kind, body, raw, content_type, *, ack, client, respond) -> None:
+        await until_acked(self.runner.router.find(kind, body), ack, self._tasks, body=body, client=client,
+                          respond=respond, event=body.get("event"))
+
 
 class WorkRunner:
-    """Runs one routed request's work (here or in the worker process)."""
+    """Runs one routed request's listener (here or in the worker process)."""
 
     def __init__(self, router: Router, client: AsyncWebClient):
         self.router, self.client = router, client

@@ -57,10 +57,11 @@ def stale(db: Database, limit: int, now: datetime | None = None) -> list[tuple[s
 
 
 # Zones cached in this process, so that checking "is this due date in the past?" before acking a
-# modal needs no database round trip. Changes made here update it; other processes see them within
-# ZONE_TTL.
+# modal needs no database round trip. Changes made here update it; `ae-bot run`'s worker passes its
+# forgets on to the front (on_forget); any other process sees them within ZONE_TTL.
 ZONE_TTL = 3600.0
 _zones: dict[tuple[str, str], tuple[str, float]] = {}
+on_forget: list = []
 
 
 def cached_zone(team_id: str, user_id: str) -> str | None:
@@ -80,6 +81,8 @@ def zone_of(db: Database, team_id: str, user_id: str) -> str:
 
 def forget(team_id: str, user_id: str) -> None:
     _zones.pop((team_id, user_id), None)
+    for hook in on_forget:
+        hook(team_id, user_id)
 
 
 def today_in(zone: str, now: datetime | None = None) -> date:
