@@ -280,7 +280,8 @@ async def _serve(settings: Settings, db, jobs, replies: _Replies) -> None:
         nonlocal running
         while waiting and running < MAX_IN_FLIGHT:
             running += 1
-            start(one_work(*waiting.popleft()))
+            kind, payload, content_type = waiting.popleft()   # parsed only now: a backlog stays compact
+            start(one_work(kind, body_of(payload, content_type)))
 
     def arrived(msg) -> None:
         if msg is _STOP:
@@ -289,8 +290,7 @@ async def _serve(settings: Settings, db, jobs, replies: _Replies) -> None:
             _, job_id, kind, payload, content_type = msg
             start(one_answer(job_id, kind, body_of(payload, content_type)))
         else:
-            _, kind, payload, content_type = msg
-            waiting.append((kind, body_of(payload, content_type)))
+            waiting.append(msg[1:])
             pump()
 
     def read_forever() -> None:
