@@ -268,8 +268,10 @@ async def _serve(settings: Settings, db, jobs, replies: _Replies) -> None:
     async def one_answer(job_id: int, kind: str, body: dict) -> None:
         ack = _RemoteAck(replies, job_id)
         url = response_url_of(body)
-        await until_acked(work.router.find(kind, body), ack, busy, body=body, client=client,
-                          respond=AsyncRespond(response_url=url) if url else None, event=body.get("event"))
+        # Our deadline comes before the front's, so an answer the front would miss is told instead.
+        await until_acked(work.router.find(kind, body), ack, busy, deadline=ACK_WAIT - 0.3, body=body,
+                          client=client, respond=AsyncRespond(response_url=url) if url else None,
+                          event=body.get("event"))
 
     def start(coro) -> None:
         task = asyncio.ensure_future(coro)

@@ -29,7 +29,9 @@ from typing import Awaitable, Callable, Protocol
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from .common import guarded
+from bot.render.text import late_errors
+
+from .common import guarded, tell
 
 log = logging.getLogger("ae_bot.handlers")
 
@@ -118,15 +120,20 @@ class Router:
         return front
 
 
-async def until_acked(route: Route, ack, pending: set, **available) -> None:
+async def until_acked(route: Route, ack, pending: set, deadline: float | None = None, **available) -> None:
     """Run an own_ack listener as a task and return as soon as it acks (the rest goes on behind).
     `ack` is Bolt's, or the worker's stand-in that sends the answer back to the front."""
+    deadline = ACK_WAIT if deadline is None else deadline
     acked = asyncio.Event()
 
     class _Ack:
         response = property(lambda _self: ack.response)
 
         async def __call__(self, *args, **kwargs):
+            if ack.response is not None and kwargs.get("response_action") == "errors":
+                # Too late for the modal (we acked it empty at the deadline): say what was wrong.
+                await tell(available.get("client"), available.get("body") or {}, late_errors(kwargs["errors"]))
+                return ack.response
             try:
                 return await ack(*args, **kwargs)
             finally:
@@ -136,11 +143,11 @@ async def until_acked(route: Route, ack, pending: set, **available) -> None:
     pending.add(task)
     task.add_done_callback(pending.discard)
     waiter = asyncio.ensure_future(acked.wait())
-    await asyncio.wait({task, waiter}, timeout=ACK_WAIT, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait({task, waiter}, timeout=deadline, return_when=asyncio.FIRST_COMPLETED)
     waiter.cancel()
     if ack.response is None:   # finished without acking, or still busy: Slack must hear from us anyway
         if not task.done():
-            log.warning("listener %s did not ack within %.1f s", route.fn.__name__, ACK_WAIT)
+            log.warning("listener %s did not ack within %.1f s", route.fn.__name__, deadline)
         await ack()
 
 
