@@ -130,15 +130,19 @@ def register(router: Router, db: Database) -> None:
             if e.response.get("error") != "hash_conflict":   # a second click raced the first: one row is enough
                 raise
 
+    async def read_draft(body: dict, via) -> tuple[dict, service.MinutesCard | None, service.MinutesDraft]:
+        """The submitted modal as a draft, with the minutes it edits (read through `via`)."""
+        view = body["view"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        current = await via(service.for_author, db, team_of(body), user_of(body), meta["minutes_id"]) \
+            if meta.get("minutes_id") else None
+        return meta, current, parse_draft(view, meta, current)
+
     async def check_minutes(body: dict) -> dict | None:
         """Before the ack: the modal's errors, on the right blocks (reads only; the work writes)."""
-        view, team, user = body["view"], team_of(body), user_of(body)
-        meta = json.loads(view.get("private_metadata") or "{}")
         try:
-            current = await run_now(service.for_author, db, team, user, meta["minutes_id"]) \
-                if meta.get("minutes_id") else None
-            draft = parse_draft(view, meta, current)
-            service.validate(draft, await today(db, team, user),
+            _, current, draft = await read_draft(body, run_now)
+            service.validate(draft, await today(db, team_of(body), user_of(body)),
                              {i.id: i for i in current.items} if current else None)
         except InvalidInput as e:
             return {"response_action": "errors", "errors": e.errors}
@@ -149,10 +153,8 @@ def register(router: Router, db: Database) -> None:
     @router.view(render.MODAL_CALLBACK, check=check_minutes)
     async def save_minutes(body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta, _, draft = await read_draft(body, run)
         minutes_id = meta.get("minutes_id")
-        current = await run(service.for_author, db, team, user, minutes_id) if minutes_id else None
-        draft = parse_draft(view, meta, current)
         day = await today(db, team, user)
         if minutes_id:
             result = await run(service.edit, db, team, user, minutes_id, draft, day)

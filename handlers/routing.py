@@ -8,14 +8,14 @@ A route is one of:
 
 - **work** (the default): the front acks at once — after `check`, if the route has one, which may
   answer with modal errors instead — and hands the request to an `Offload`, which runs the listener
-  `(body, client[, event])` behind the ack: as a task in this process (tests, one-process runs) or in
-  the worker process that `ae-bot run` starts (bot/worker.py), so heavy work never delays an ack.
+  `(body, client[, event])` behind the ack.
 - **own_ack**: a Bolt-style listener `(ack, body, client[, respond])` that acks itself, for answers
-  that depend on work (a usage reply, a write that decides between modal errors and success). It runs
-  in the front process; the HTTP answer goes out the moment it acks.
+  that depend on work (a usage reply, a write that decides between modal errors and success). The
+  `Offload` runs it and the front acks with what it acks, within ACK_WAIT.
 
-The Bolt app runs with `process_before_response=True`, so an ack is answered when it happens rather
-than at Bolt's next 10 ms poll.
+The `Offload` is `InProcess` (tasks of this event loop: tests, one-process runs) or the worker process
+that `ae-bot run` starts (bot/worker.py). The Bolt app runs with `process_before_response=True`, so an
+ack is answered when the front returns rather than at Bolt's next 10 ms poll.
 """
 from __future__ import annotations
 
