@@ -24,7 +24,9 @@ Basic Information → App-Level Tokens. See README.md, "Create the Slack app".""
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ae-bot", description="The account executive's assistant for Slack.")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("run", help="serve Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT)")
+    sub.add_parser("run", help="serve Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT), "
+                              "with a worker process beside it")
+    sub.add_parser("worker", help="work and reminders only, no HTTP (scale out on PostgreSQL)")
     tick = sub.add_parser("tick", help="run one reminder tick at an instant, then exit")
     tick.add_argument("--at", required=True, help="ISO-8601 instant, e.g. 2026-11-30T12:00:00+01:00")
     dbp = sub.add_parser("db", help="database commands")
@@ -39,6 +41,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "tick":
         return _tick(settings, args.at)
+    if args.cmd == "worker":
+        if not settings.slack_bot_token:
+            print(MISSING.format(names="SLACK_BOT_TOKEN", verb="is", them="it"), file=sys.stderr)
+            return 2
+        from .work import main as work
+
+        return work(settings)
     return _run(settings)
 
 
@@ -77,21 +86,29 @@ def _run(settings: Settings) -> int:
     db = Database(settings.database_url)
     db.upgrade()
     from .slack_app import create_app
-    from .worker import Worker
+    from .supervise import Supervisor
 
-    # This process acks; the worker process does the work behind the acks and ticks the reminders.
-    worker = Worker(settings).start()
-    app = create_app(settings, db, offload=worker)
+    # This process keeps each request and acks; the worker process does the work behind the acks and
+    # ticks the reminders. They share nothing but the database.
+    supervisor = Supervisor().start()
+    app = create_app(settings, db)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         from .web import keep_alive
 
         async def socket_mode() -> None:
+            import signal
+
+            loop, me = asyncio.get_running_loop(), asyncio.current_task()
+            for sig in (signal.SIGTERM, signal.SIGINT):   # stop cleanly, and stop the worker with us
+                loop.add_signal_handler(sig, me.cancel)
             async with keep_alive(app.client):   # the handler opens its aiohttp session in this loop
-                watching = asyncio.ensure_future(worker.watch())
+                watching = asyncio.ensure_future(supervisor.watch())
                 try:
                     await AsyncSocketModeHandler(app, settings.slack_app_token).start_async()
+                except asyncio.CancelledError:
+                    log.info("stopping")
                 finally:
                     watching.cancel()
 
@@ -99,13 +116,13 @@ def _run(settings: Settings) -> int:
         try:
             asyncio.run(socket_mode())
         finally:
-            worker.stop()
+            supervisor.stop()
         return 0
     import uvicorn
 
     from .web import create_web
 
-    web = create_web(app, db, worker=worker)
+    web = create_web(app, db, supervisor=supervisor)
     log.info("serving HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
     uvicorn.run(web, host="0.0.0.0", port=settings.port, log_level="warning", access_log=False)
     return 0

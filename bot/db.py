@@ -30,7 +30,15 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commit on success, roll back on any error."""
+        """One unit of work: commit on success, roll back on any error. Inside a request's scope
+        (bot/uow.py) it is part of the request's one transaction instead."""
+        from .uow import current
+
+        scope = current()
+        if scope is not None and scope.db is self:
+            with scope.nested() as session:
+                yield session
+            return
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session

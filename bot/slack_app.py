@@ -11,6 +11,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (AsyncConnectionErrorRet
 from slack_sdk.web.async_client import AsyncWebClient
 
 from .db import Database
+from .inbox import InboxWriter
 from .settings import Settings
 
 log = logging.getLogger("ae_bot")
@@ -28,11 +29,9 @@ def web_client(settings: Settings) -> AsyncWebClient:
     return client
 
 
-def create_app(settings: Settings, db: Database, offload=None) -> AsyncApp:
-    """The front: verifies, routes and acks. Work behind the ack goes to `offload` (default: a task
-    of this process; `ae-bot run` passes the worker process, bot/worker.py)."""
+def create_app(settings: Settings, db: Database, inbox: InboxWriter | None = None) -> AsyncApp:
+    """The front: verifies, routes, keeps the request (the inbox), acks."""
     from handlers import routes
-    from handlers.routing import InProcess
 
     app = AsyncApp(
         client=web_client(settings),
@@ -43,15 +42,15 @@ def create_app(settings: Settings, db: Database, offload=None) -> AsyncApp:
         process_before_response=True,
     )
     app.error(_on_error)
-    router = routes(db)
-    router.install(app, offload or InProcess(router, app.client))
+    app.inbox = inbox or InboxWriter(db)
+    app.ae_signing_secret = settings.slack_signing_secret     # bot/ingress.py checks it before Bolt parses
+    routes(db).install(app, db, app.inbox)
     return app
 
 
 async def _on_error(error: Exception, body: dict, client: AsyncWebClient, response: BoltResponse | None):
-    """Last resort for errors outside our listeners (middleware): Slack never sees a 500 from us."""
+    """Last resort for errors outside our listeners (middleware, or the inbox is unreachable): the
+    request was not kept, so Slack hears a failure and the person sees it; logged once."""
+    log.error("request not handled: %s: %s", type(error).__name__, error)
     if response is not None:
-        response.status, response.body = 200, ""
-    from handlers.common import report
-
-    await report(client, body, error)
+        response.status, response.body = 500, ""

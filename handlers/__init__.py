@@ -7,9 +7,10 @@ from .routing import Router
 
 
 def routes(db: Database) -> Router:
-    from . import calls, clients, goals, help, home, invoices, minutes, reports, settings, tasks, workorders
+    from . import (calls, clients, delivery, goals, help, home, invoices, minutes, reports, settings, tasks,
+                   workorders)
 
     router = Router()
-    for module in (minutes, tasks, home, help, goals, settings, reports, calls, invoices, workorders, clients):
+    for module in (delivery, minutes, tasks, home, help, goals, settings, reports, calls, invoices, workorders, clients):
         module.register(router, db)
     return router

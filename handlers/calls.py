@@ -19,7 +19,7 @@ from bot.render import calls as render
 from bot.services import calls as service
 from bot.services import clients as clients_service
 
-from .common import (date_of, learn_person, run, run_now, state_value, team_of, tell, text_of, today,
+from .common import (metadata_of, date_of, learn_person, run, run_now, state_value, team_of, tell, text_of, today,
                      user_of, user_of_select)
 from .tasks import send_item_dm
 from .routing import Router
@@ -61,7 +61,7 @@ async def open_for_command(client: AsyncWebClient, db: Database, body: dict) -> 
 
 
 def parse_call(view: dict) -> service.CallDraft:
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = metadata_of(view)
     channel = meta.get("channel") or (state_value(view, "channel") or {}).get("selected_conversation")
     client_id = meta.get("client")
     if meta.get("pick"):

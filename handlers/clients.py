@@ -12,7 +12,7 @@ from bot.render import clients as render
 from bot.render.text import esc
 from bot.services import clients as service
 
-from .common import learn_person, run, state_value, team_of, tell, text_of, user_of, user_of_select
+from .common import metadata_of, learn_person, run, state_value, team_of, tell, text_of, user_of, user_of_select
 from .routing import Router
 
 
@@ -61,7 +61,7 @@ def register(router: Router, db: Database) -> None:
     @router.view(render.CLIENT_CALLBACK, own_ack=True)
     async def client_submitted(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = metadata_of(view)
         try:
             saved = await run(service.save, db, team, user, parse_client(view, meta), meta.get("client_id"),
                               view.get("id"))

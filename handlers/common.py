@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
+import json
+import re
 import logging
 import secrets
 from concurrent.futures import ThreadPoolExecutor
@@ -13,8 +16,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot import effects
 from bot.db import Database
 from bot.errors import UserError
+from bot.messaging import in_scope
 from bot.services import people
 
 T = TypeVar("T")
@@ -32,7 +37,23 @@ _interactive = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ae-bot-inte
 
 
 async def run_now(fn: Callable[..., T], *args, **kwargs) -> T:
-    return await asyncio.get_running_loop().run_in_executor(_interactive, functools.partial(fn, *args, **kwargs))
+    ctx = contextvars.copy_context()   # a request's scope goes along (run_in_executor doesn't copy it)
+    return await asyncio.get_running_loop().run_in_executor(
+        _interactive, functools.partial(ctx.run, fn, *args, **kwargs))
+
+
+_REFUSED = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean(value):
+    """The payload without what a database refuses: NUL (PostgreSQL text) and lone surrogates."""
+    if isinstance(value, str):
+        return _REFUSED.sub("", value) if _REFUSED.search(value) else value
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
 
 
 def team_of(body: dict) -> str:
@@ -52,9 +73,20 @@ def response_url_of(body: dict) -> str | None:
 
 async def tell(client: AsyncWebClient, body: dict, text: str, blocks: list | None = None,
                response_url: str | None = None) -> None:
-    """An ephemeral answer where the person is; a DM when there is no channel to answer in."""
+    """An ephemeral answer where the person is; a DM when there is no channel to answer in. Inside a
+    request it is an effect, delivered by `deliver_tell` once the request has committed."""
     user = user_of(body) or (body.get("event") or {}).get("user")
     url = response_url or response_url_of(body)
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+    if in_scope():
+        effects.record("tell", {"user": user, "url": url, "channel": channel, "text": text, "blocks": blocks},
+                       team_id=team_of(body) or "")
+        return
+    await deliver_tell(client, user, url, channel, text, blocks)
+
+
+async def deliver_tell(client: AsyncWebClient, user: str | None, url: str | None, channel: str | None,
+                       text: str, blocks: list | None) -> None:
     try:
         if url:
             session = getattr(client, "session", None)   # the pooled connections, when the server has them
@@ -62,7 +94,6 @@ async def tell(client: AsyncWebClient, body: dict, text: str, blocks: list | Non
                 text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
             if resp.status_code == 200:
                 return
-        channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
         if channel and not channel.startswith("D"):
             try:
                 await client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
@@ -76,9 +107,16 @@ async def tell(client: AsyncWebClient, body: dict, text: str, blocks: list | Non
 
 
 async def learn_person(client: AsyncWebClient, db: Database, team_id: str, user_id: str) -> None:
-    """Cache the person's name, time zone and locale from users.info (refreshed daily)."""
+    """Cache the person's name, time zone and locale from users.info (refreshed daily). Inside a
+    request, an effect: the Slack call happens behind the commit, never inside the transaction."""
     if not team_id or not user_id or people.cached_zone(team_id, user_id):
-        return   # known to this process within the hour: no query at all
+        return   # known to this process within the minute: no query at all
+    if in_scope() and await run(people.known, db, team_id, user_id):
+        # Known, perhaps stale: refreshed behind the commit. Someone never seen is looked up now, so
+        # that what this request dates (a due date, a modal's "today") is in their zone, not UTC.
+        effects.record("learn_person", {"team": team_id, "user": user_id}, key=f"learn:{team_id}:{user_id}",
+                       team_id=team_id, coalesce=True)
+        return
     if not await run(people.needs_refresh, db, team_id, user_id):
         return
     try:
@@ -91,9 +129,16 @@ async def learn_person(client: AsyncWebClient, db: Database, team_id: str, user_
 
 
 async def learn_people(client: AsyncWebClient, db: Database, team_id: str, user_ids) -> None:
-    """Learn the zones of everyone a reminder may reach (owners, attendees), once a day at most."""
+    """Learn the zones of everyone a reminder may reach (owners, attendees), once a day at most:
+    behind the commit, each its own coalescing effect (sixty attendees are not sixty calls in a row)."""
     for user_id in dict.fromkeys(u for u in user_ids if u):
-        await learn_person(client, db, team_id, user_id)
+        if not team_id or people.cached_zone(team_id, user_id):
+            continue
+        if in_scope():
+            effects.record("learn_person", {"team": team_id, "user": user_id}, key=f"learn:{team_id}:{user_id}",
+                           team_id=team_id, coalesce=True)
+        else:
+            await learn_person(client, db, team_id, user_id)
 
 
 async def is_admin(client: AsyncWebClient, user_id: str) -> bool:
@@ -109,6 +154,15 @@ async def today(db: Database, team_id: str, user_id: str) -> date:
     """The person's local date; from the in-process zone cache when it can (no thread, no query)."""
     zone = people.cached_zone(team_id, user_id) or await run_now(people.zone_of, db, team_id, user_id)
     return people.today_in(zone)
+
+
+def metadata_of(view: dict) -> dict:
+    """What a modal carried; unreadable metadata (a client bug, a hand-made payload) is none."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def state_value(view: dict, block_id: str) -> dict | None:
@@ -130,25 +184,6 @@ def user_of_select(view: dict, block_id: str) -> str | None:
     return (state_value(view, block_id) or {}).get("selected_user")
 
 
-def guarded(listener):
-    """Every listener's safety net: a person always hears what went wrong, Slack always gets a 200.
-
-    Errors are handled here rather than left to Bolt, whose async runner can lose an ack()
-    (and answer 404) when a listener fails within milliseconds of acking.
-    """
-    @functools.wraps(listener)
-    async def wrapper(**kwargs):
-        try:
-            return await listener(**kwargs)
-        except Exception as error:
-            ack = kwargs.get("ack")
-            if ack is not None and ack.response is None:
-                await ack()
-            await report(kwargs.get("client"), kwargs.get("body") or {}, error)
-
-    return wrapper
-
-
 EXPIRED_TRIGGER = ("Slack closed the window for that form before I could open it (I was busy for a moment). "
                    "Please try again.")
 
@@ -164,8 +199,12 @@ async def report(client: AsyncWebClient | None, body: dict, error: Exception) ->
         return
     ref = secrets.token_hex(3).upper()
     log.error("unexpected error ref=%s context=%s", ref, context_of(body), exc_info=error)
-    await tell(client, body, f"Sorry — that failed (ref {ref}). Please try again in a minute; "
-                             "if it keeps failing, send this ref to whoever runs ae-bot.")
+    await tell(client, body, sorry(ref))
+
+
+def sorry(ref: str) -> str:
+    return (f"Sorry — that failed (ref {ref}), and nothing was saved. Please try again in a minute; "
+            "if it keeps failing, send this ref to whoever runs ae-bot.")
 
 
 def context_of(body: dict) -> dict:

@@ -11,7 +11,7 @@ from bot.errors import InvalidInput
 from bot.render import goals as render
 from bot.services import goals as service
 
-from .common import learn_person, run, team_of, tell, text_of, user_of
+from .common import metadata_of, learn_person, run, team_of, tell, text_of, user_of
 from .routing import Router
 
 
@@ -35,7 +35,7 @@ def register(router: Router, db: Database) -> None:
     @router.view(render.GOALS_CALLBACK, own_ack=True)
     async def save_goals(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = metadata_of(view)
         try:
             saved = await run(service.set_goals, db, team, user, meta.get("period") or "", text_of(view, "goals"))
         except InvalidInput as e:

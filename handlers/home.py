@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import effects
 from bot.db import Database
+from bot.effects import Claimed
+from bot.messaging import SlackPort
 from bot.render.home import home_view
 from bot.services import home as service
 
@@ -12,11 +15,17 @@ from .routing import Router
 
 
 async def publish_home(client: AsyncWebClient, db: Database, team_id: str, user_id: str) -> None:
-    data = await run(service.for_user, db, team_id, user_id)
-    await client.views_publish(user_id=user_id, view=home_view(data))
+    """An effect that coalesces: many changes in a burst publish once, from the newest rows."""
+    effects.record("home", {"team": team_id, "user": user_id}, key=f"home:{team_id}:{user_id}", team_id=team_id,
+                   coalesce=True)
 
 
 def register(router: Router, db: Database) -> None:
+    @router.effect("home")
+    async def deliver_home(fx: Claimed, port: SlackPort):
+        data = await run(service.for_user, db, fx.payload["team"], fx.payload["user"])
+        await port.call("views_publish", {"user_id": fx.payload["user"], "view": home_view(data)})
+
     @router.event("app_home_opened")
     async def home_opened(body: dict, event: dict, client: AsyncWebClient):
         if event.get("tab") != "home":

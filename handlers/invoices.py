@@ -5,7 +5,6 @@ import asyncio
 import json
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
@@ -13,7 +12,7 @@ from bot.errors import InvalidInput
 from bot.render import invoices as render
 from bot.services import invoices as service
 
-from .common import date_of, is_admin, run, state_value, team_of, tell, text_of, today, user_of
+from .common import metadata_of, date_of, is_admin, run, state_value, team_of, tell, text_of, today, user_of
 from .routing import Router
 
 
@@ -43,7 +42,7 @@ async def export(client: AsyncWebClient, db: Database, team: str, user: str, adm
     dm = (await client.conversations_open(users=user))["channel"]["id"]
     await client.files_upload_v2(channel=dm, filename=f"invoices-{day.isoformat()}.csv",
                                  title=f"Invoices as of {day.isoformat()}",
-                                 content=render.invoices_csv(lines).encode("utf-8-sig"),   # BOM: Excel reads UTF-8
+                                 content="\ufeff" + render.invoices_csv(lines),   # BOM: Excel reads UTF-8
                                  initial_comment=f"All {len(lines)} invoices, as of {day.isoformat()}.")
     return len(lines)
 
@@ -89,11 +88,7 @@ def register(router: Router, db: Database) -> None:
         await refresh_cards(client, db, team, card.work_order.id, signoff=False)   # the job card says invoiced
         await _dm(client, user, render.invoice_card(card))
         if card.client.ae_id != user:
-            try:
-                await _dm(client, card.client.ae_id, render.issued_to_ae(card))
-            except SlackApiError as e:   # the invoice stands; finance hears that the AE was not told
-                await tell(client, {"user": {"id": user}}, f"Invoice {card.invoice.number} is issued, but I could "
-                           f"not DM <@{card.client.ae_id}> ({e.response.get('error')}). Please tell them.")
+            await _dm(client, card.client.ae_id, render.issued_to_ae(card))
 
     @router.action(render.MARK_PAID)
     async def mark_paid_clicked(body: dict, client: AsyncWebClient):
@@ -114,7 +109,7 @@ def register(router: Router, db: Database) -> None:
     @router.view(render.PAID_CALLBACK, own_ack=True)
     async def save_paid(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = metadata_of(view)
         admin = await _admin(client, user)
         try:
             card, changed = await run(service.mark_paid, db, team, user, admin, int(meta["invoice"]),

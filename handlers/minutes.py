@@ -1,30 +1,24 @@
 """/minutes: the modal, its "Add action item" button, the summary's Sign off / Request changes / Edit."""
 from __future__ import annotations
 
-import asyncio
-import json
-import weakref
 
 from slack_bolt.async_app import AsyncAck
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import effects
 from bot.db import Database
+from bot.effects import Claimed, Failure
+from bot.messaging import SlackPort
 from bot.errors import InvalidInput, UserError
 from bot.models import MeetingKind
 from bot.render import minutes as render
 from bot.services import minutes as service
 
-from .common import (date_of, learn_people, learn_person, run, run_now, state_value, team_of, tell,
+from .common import (deliver_tell, metadata_of, date_of, learn_people, learn_person, run, run_now, state_value, team_of, tell,
                      text_of, today, user_of, user_of_select)
+from .delivery import post_or_join
 from .tasks import send_item_dm
 from .routing import Router
-
-# Summary refreshes are coalesced per minutes: while one is being sent, further requests only mark it
-# stale, and it is rendered once more from the newest rows. Ten clicks in a burst cost two updates,
-# and the last update always shows the latest state. (State per event loop: a test process runs several.)
-_refreshing: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
 
 def parse_draft(view: dict, meta: dict, current: service.MinutesCard | None) -> service.MinutesDraft:
     kind = ((state_value(view, "kind") or {}).get("selected_option") or {}).get("value")
@@ -45,58 +39,23 @@ def parse_draft(view: dict, meta: dict, current: service.MinutesCard | None) -> 
 
 
 async def post_summary(client: AsyncWebClient, db: Database, card: service.MinutesCard,
-                       response_url: str | None = None) -> bool:
-    """Post the summary (joining a public channel if needed); tell the author when we can't."""
+                       response_url: str | None = None, dm_items: list[int] | None = None) -> None:
+    """Post the summary (an effect: once per minutes); the DMs of `dm_items` follow it, so they link to it."""
     m = card.minutes
     if m.message_ts:
         await refresh_summary(client, db, m.team_id, m.id)
-        return True
-    message = render.summary(card)
-    try:
-        posted = await _post_or_join(client, m.channel_id, message)
-    except SlackApiError as e:
-        if e.response.get("error") not in ("not_in_channel", "channel_not_found", "method_not_supported_for_channel_type"):
-            raise
-        notice = render.not_posted(m.channel_id, m.id)
-        await tell(client, {"user": {"id": m.author_id}}, notice["text"], notice["blocks"], response_url=response_url)
-        return False
-    channel, ts = posted["channel"], posted["ts"]
-    await run(service.set_message, db, m.team_id, m.id, channel, ts, None)   # clickable from now on
-    link = (await client.chat_getPermalink(channel=channel, message_ts=ts)).get("permalink")
-    await run(service.set_message, db, m.team_id, m.id, channel, ts, link)
-    if render.overflow(card):
-        for reply in render.full_text_replies(card):
-            await client.chat_postMessage(channel=channel, thread_ts=ts, text=reply)
-    return True
-
-
-async def _post_or_join(client: AsyncWebClient, channel: str, message: dict):
-    try:
-        return await client.chat_postMessage(channel=channel, **message)
-    except SlackApiError as e:
-        if e.response.get("error") != "not_in_channel":
-            raise
-    await client.conversations_join(channel=channel)   # public channels only; raises otherwise
-    return await client.chat_postMessage(channel=channel, **message)
+        for item_id in dm_items or []:
+            effects.record("item_dm", {"team": m.team_id, "item": item_id}, key=f"dm:item:{item_id}", team_id=m.team_id)
+        return
+    effects.record("minutes_post", {"team": m.team_id, "minutes": m.id, "url": response_url, "dm_items": dm_items or []},
+                   key=f"post:minutes:{m.id}", team_id=m.team_id, coalesce=True)
 
 
 async def refresh_summary(client: AsyncWebClient, db: Database, team_id: str, minutes_id: int) -> None:
-    stale = _refreshing.setdefault(asyncio.get_running_loop(), {})
-    if minutes_id in stale:
-        stale[minutes_id] = True          # the refresh under way will go round once more
-        return
-    stale[minutes_id] = False
-    try:
-        while True:
-            card = await run(service.load, db, team_id, minutes_id)
-            if card.minutes.message_ts:
-                await client.chat_update(channel=card.minutes.message_channel, ts=card.minutes.message_ts,
-                                         **render.summary(card))
-            if not stale[minutes_id]:
-                return
-            stale[minutes_id] = False
-    finally:
-        del stale[minutes_id]
+    """Update the summary in place. Coalesced in the database: a burst of clicks is one or two updates,
+    one at a time however many processes run, each rendered from the newest rows."""
+    effects.record("minutes_refresh", {"team": team_id, "minutes": minutes_id}, key=f"refresh:minutes:{minutes_id}",
+                   team_id=team_id, coalesce=True)
 
 
 async def dm_items(client: AsyncWebClient, db: Database, card: service.MinutesCard, items) -> None:
@@ -104,7 +63,50 @@ async def dm_items(client: AsyncWebClient, db: Database, card: service.MinutesCa
         await send_item_dm(client, db, item, origin=(card.minutes.title, card.minutes.permalink))
 
 
+def _deliverers(router: Router, db: Database) -> None:
+    @router.effect("minutes_post")
+    async def deliver_post(fx: Claimed, port: SlackPort):
+        team, minutes_id = fx.payload["team"], fx.payload["minutes"]
+        card = await run(service.load, db, team, minutes_id)
+        m = card.minutes
+        if not m.message_ts:
+            try:
+                posted = await post_or_join(port, fx, m.channel_id, render.summary(card))
+            except Failure as f:
+                if f.error not in ("not_in_channel", "channel_not_found", "method_not_supported_for_channel_type"):
+                    raise
+                notice = render.not_posted(m.channel_id, m.id)
+                await deliver_tell(port.client, m.author_id, fx.payload.get("url"), None, notice["text"], notice["blocks"])
+                posted = None
+            if posted:
+                channel, ts = posted["channel"], posted["ts"]
+                await run(service.set_message, db, team, m.id, channel, ts, None)   # clickable from now on
+                link = (await port.call("chat_getPermalink", {"channel": channel, "message_ts": ts})).get("permalink")
+                await run(service.set_message, db, team, m.id, channel, ts, link)
+                if render.overflow(card):
+                    for n, reply in enumerate(render.full_text_replies(card)):
+                        await port.post(f"{fx.key}:reply:{n}", {"channel": channel, "thread_ts": ts, "text": reply},
+                                        recovering=fx.recovering, since=fx.created_at)
+        else:   # posted before: a repost is a refresh
+            await deliver_refresh(fx, port)
+        await run(_record_dms, db, team, fx.payload.get("dm_items") or [])
+
+    @router.effect("minutes_refresh")
+    async def deliver_refresh(fx: Claimed, port: SlackPort):
+        card = await run(service.load, db, fx.payload["team"], fx.payload["minutes"])
+        if card.minutes.message_ts:
+            await port.call("chat_update", {"channel": card.minutes.message_channel, "ts": card.minutes.message_ts,
+                                            **render.summary(card)})
+
+
+def _record_dms(db: Database, team: str, item_ids: list[int]) -> None:
+    with db.transaction() as s:
+        for item_id in item_ids:
+            effects.record("item_dm", {"team": team, "item": item_id}, key=f"dm:item:{item_id}", team_id=team, session=s)
+
+
 def register(router: Router, db: Database) -> None:
+    _deliverers(router, db)
     @router.command("/minutes")
     async def open_minutes(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
@@ -117,23 +119,20 @@ def register(router: Router, db: Database) -> None:
     @router.action("minutes_add_item")
     async def add_item(body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = metadata_of(view)
         card = None
         if meta.get("minutes_id"):
             card = await run(service.for_author, db, team, user, meta["minutes_id"])
         items = card.items if card else []
         new_view = render.minutes_modal(meta, today=await today(db, team, user), author_id=user, card=card,
                                         rows=min(int(meta.get("rows", 1)) + 1, service.MAX_ITEMS), item_values=items)
-        try:
-            await client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
-        except SlackApiError as e:
-            if e.response.get("error") != "hash_conflict":   # a second click raced the first: one row is enough
-                raise
+        # A second click racing the first meets hash_conflict at delivery: one row is enough.
+        await client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
 
     async def read_draft(body: dict, via) -> tuple[dict, service.MinutesCard | None, service.MinutesDraft]:
         """The submitted modal as a draft, with the minutes it edits (read through `via`)."""
         view = body["view"]
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = metadata_of(view)
         current = await via(service.for_author, db, team_of(body), user_of(body), meta["minutes_id"]) \
             if meta.get("minutes_id") else None
         return meta, current, parse_draft(view, meta, current)
@@ -161,9 +160,7 @@ def register(router: Router, db: Database) -> None:
             await _after_edit(client, db, body, result)
             return
         card, items = await run(service.create, db, team, user, meta["channel"], draft, day, view.get("id"))
-        if await post_summary(client, db, card, response_url=meta.get("ru")):
-            card = await run(service.load, db, team, card.minutes.id)
-        await dm_items(client, db, card, items)
+        await post_summary(client, db, card, response_url=meta.get("ru"), dm_items=[i.id for i in items])
         await learn_people(client, db, team, card.signer_ids + [i.owner_id for i in items])
 
     async def _after_edit(client, db, body, result: service.EditResult):
@@ -171,14 +168,10 @@ def register(router: Router, db: Database) -> None:
         if not result.changed:
             await tell(client, body, "Nothing changed, so the sign-offs stand.")
             return
-        if card.minutes.message_ts:
-            await refresh_summary(client, db, card.minutes.team_id, card.minutes.id)
-        else:
-            await post_summary(client, db, card)
+        await post_summary(client, db, card, dm_items=[i.id for i in result.new_items])
         dm = render.resign_dm(card)
         for signer in card.must_resign:
             await client.chat_postMessage(channel=signer, **dm)
-        await dm_items(client, db, card, result.new_items)
         await learn_people(client, db, card.minutes.team_id, card.signer_ids + [i.owner_id for i in result.new_items])
 
     @router.action("minutes_sign_off")
@@ -215,7 +208,7 @@ def register(router: Router, db: Database) -> None:
             await ack(response_action="errors", errors={"comment": "Say what should change."})
             return
         await ack()
-        minutes_id = json.loads(view["private_metadata"])["minutes_id"]
+        minutes_id = metadata_of(view)["minutes_id"]
         card, counted = await run(service.request_changes, db, team, user, minutes_id, comment)
         if counted:
             await refresh_summary(client, db, team, minutes_id)
@@ -233,8 +226,6 @@ def register(router: Router, db: Database) -> None:
     async def repost(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
         card = await run(service.for_author, db, team, user, int(body["actions"][0]["value"]))
-        if await post_summary(client, db, card, response_url=body.get("response_url")):
-            card = await run(service.load, db, team, card.minutes.id)
-            await tell(client, body, f"Posted: {card.minutes.permalink or 'the minutes are in the channel'}")
+        await post_summary(client, db, card, response_url=body.get("response_url"))
 
 

@@ -5,16 +5,19 @@ import json
 from datetime import UTC, datetime
 
 from slack_bolt.async_app import AsyncAck
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import effects
 from bot.db import Database
+from bot.effects import Claimed, Failure
+from bot.messaging import SlackPort
 from bot.models import Delivery, utcnow
 from bot.render import reports as render
 from bot.render.text import moment
 from bot.services import reports as service
 
-from .common import run, team_of, tell, text_of, user_of
+from .common import deliver_tell, metadata_of, response_url_of, run, team_of, tell, text_of, user_of
+from .delivery import post_or_join
 from .routing import Router
 
 
@@ -47,23 +50,16 @@ async def _update_dm(client: AsyncWebClient, where: tuple[str | None, str | None
 
 
 async def _post(client: AsyncWebClient, db: Database, body: dict, claim: service.PostClaim, message: dict) -> None:
-    """Post the report (joining a public channel if needed), then say so in the AE's DM."""
+    """Post the report (an effect: once per claim), then say so in the AE's DM."""
     d, r = claim.delivery, claim.draft
-    try:
-        try:
-            await client.chat_postMessage(channel=r.channel_id, **message)
-        except SlackApiError as e:
-            if e.response.get("error") != "not_in_channel":
-                raise
-            await client.conversations_join(channel=r.channel_id)
-            await client.chat_postMessage(channel=r.channel_id, **message)
-    except SlackApiError as e:
-        error = str(e.response.get("error") or "error")
-        await run(service.post_failed, db, d.team_id, d.recipient, d.id, error)
-        await tell(client, body, f"I couldn't post to <#{r.channel_id}> ({error}). If it's a private channel, "
-                                 "invite me with `/invite @ae-bot`, then click *Post to channel* again.")
-        return
-    await _update_dm(client, _dm_of(body, d), render.weekly_dm(r, d.id, status=render.posted_line(r, claim.posted)))
+    where = _dm_of(body, d)
+    dm = render.weekly_dm(r, d.id, status=render.posted_line(r, claim.posted))
+    effects.record("report_post", {
+        "team": d.team_id, "ae": d.recipient, "delivery": d.id, "channel": r.channel_id, "message": message,
+        "dm": list(where), "dm_message": {k: v for k, v in dm.items() if k != "channel"},
+        "tell": {"user": user_of(body), "url": response_url_of(body),
+                 "channel": (body.get("channel") or {}).get("id")}},
+        key=f"post:report:{d.id}:{claim.posted.at.isoformat() if claim.posted else ''}", team_id=d.team_id)
 
 
 async def _already(client: AsyncWebClient, body: dict, claim: service.PostClaim) -> None:
@@ -73,6 +69,24 @@ async def _already(client: AsyncWebClient, body: dict, claim: service.PostClaim)
 
 
 def register(router: Router, db: Database) -> None:
+    @router.effect("report_post")
+    async def deliver_post(fx: Claimed, port: SlackPort):
+        p = fx.payload
+        try:
+            await post_or_join(port, fx, p["channel"], p["message"])
+        except Failure as f:
+            if not f.permanent:
+                raise
+            await run(service.post_failed, db, p["team"], p["ae"], p["delivery"], f.error)
+            t = p["tell"]
+            await deliver_tell(port.client, t["user"], t["url"], t["channel"],
+                               f"I couldn't post to <#{p['channel']}> ({f.error}). If it's a private channel, "
+                               "invite me with `/invite @ae-bot`, then click *Post to channel* again.", None)
+            return
+        channel, ts = p["dm"]
+        if channel and ts:
+            await port.call("chat_update", {"channel": channel, "ts": ts, **p["dm_message"]})
+
     @router.action(render.POST)
     async def post_report(body: dict, client: AsyncWebClient):
         ref = _ref(body)
@@ -99,7 +113,7 @@ def register(router: Router, db: Database) -> None:
                       errors={render.EDIT_BLOCK: f"Keep it under {render.EDIT_MAX:,} characters."})
             return
         await ack()
-        ref = json.loads(view.get("private_metadata") or "{}")
+        ref = metadata_of(view)
         claim = await run(service.claim_post, db, team, user, int(ref["d"]), ref["c"], ref["w"], edited=True)
         dm_body = {"user": {"id": user}}     # a modal has no channel to answer in: tell by DM
         if not claim.first:

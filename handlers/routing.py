@@ -1,21 +1,20 @@
-"""How our listeners meet Bolt: the front acks, the work runs behind it (in this process or a worker).
+"""How our listeners meet Bolt: the front keeps the request, acks, and a worker does the work.
 
 Bolt sees one listener per kind (command, action, view, event) whose matcher is one regular
-expression over our ids; the listener looks the id up in a table. Forty listeners would otherwise
-cost forty matcher calls on every request before the ack.
+expression over our ids; the listener looks the id up in a table.
 
 A route is one of:
 
-- **work** (the default): the front acks at once — after `check`, if the route has one, which may
-  answer with modal errors instead — and hands the request to an `Offload`, which runs the listener
-  `(body, client[, event])` behind the ack.
-- **own_ack**: a Bolt-style listener `(ack, body, client[, respond])` that acks itself, for answers
-  that depend on work (a usage reply, a write that decides between modal errors and success). The
-  `Offload` runs it and the front acks with what it acks, within ACK_WAIT.
+- **work** (the default): the front runs `check` if the route has one (read-only; it may answer
+  with modal errors instead), writes the request to the inbox (bot/inbox.py) and only then acks. A
+  worker — in this process or any other on the same database — claims it and runs the listener
+  `(body, client[, event, respond])` in a request scope (bot/uow.py): one transaction for all its
+  writes, its Slack calls recorded as effects, the request marked done in that same commit.
+- **own_ack**: a listener `(ack, body, client[, respond])` whose answer depends on a write (modal
+  errors or success, a usage reply). The front runs it in a request scope, commits, then acks with
+  what it acked: the domain rows and their effects are in the database before Slack hears "200".
 
-The `Offload` is `InProcess` (tasks of this event loop: tests, one-process runs) or the worker process
-that `ae-bot run` starts (bot/worker.py). The Bolt app runs with `process_before_response=True`, so an
-ack is answered when the front returns rather than at Bolt's next 10 ms poll.
+Effects (`router.effect(kind)`) are delivered by the worker through the messaging port.
 """
 from __future__ import annotations
 
@@ -23,24 +22,28 @@ import asyncio
 import inspect
 import logging
 import re
+import uuid
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Protocol
+from typing import Awaitable, Callable
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.render.text import late_errors
+from bot.db import Database
+from bot.effects import Claimed
+from bot.inbox import InboxWriter, Request
+from bot.messaging import EffectClient, RecordedRespond, SlackPort
+from bot.uow import LeaseLost, RequestScope
 
-from .common import guarded, tell
+from .common import clean, context_of, report, response_url_of, team_of, user_of
 
 log = logging.getLogger("ae_bot.handlers")
 
 KINDS = ("command", "action", "view", "event")
-ACK_WAIT = 2.5   # seconds an own_ack listener may take before the front acks for it (Slack allows 3)
 
 
 def route_key(kind: str, body: dict) -> str | None:
-    """The id a request is routed by."""
+    """The id a request is routed by (the front has checked the shape: bot/ingress.py)."""
     if kind == "command":
         return body.get("command")
     if kind == "action":
@@ -50,12 +53,23 @@ def route_key(kind: str, body: dict) -> str | None:
     return (body.get("event") or {}).get("type")
 
 
+def dedup_key(kind: str, body: dict) -> str:
+    """What makes a second delivery of the same request the same request: Slack retries events (same
+    `event_id`); it never retries a command or a click, and two clicks are two requests (the services
+    make the second one change nothing), so those get a key of their own."""
+    if body.get("event_id"):
+        return f"event:{body['event_id']}"
+    return f"{kind}:{uuid.uuid4().hex}"
+
+
 @dataclass
 class Route:
     fn: Callable[..., Awaitable]
     args: tuple[str, ...]                       # the names the listener asks for
     own_ack: bool = False
     check: Callable[[dict], Awaitable[dict | None]] | None = None
+    opens_view: bool = False                    # its work opens a modal: claimed ahead of the rest
+                                                # (commands and clicks always are: they usually do)
 
     async def call(self, **available) -> None:
         await self.fn(**{name: available.get(name) for name in self.args})
@@ -64,6 +78,7 @@ class Route:
 class Router:
     def __init__(self) -> None:
         self.routes: dict[str, dict[str, Route]] = {k: {} for k in KINDS}
+        self.deliverers: dict[str, Callable[[Claimed, SlackPort], Awaitable[None]]] = {}
 
     def command(self, name: str, **kw):
         return self._add("command", name, **kw)
@@ -77,14 +92,23 @@ class Router:
     def event(self, event_type: str, **kw):
         return self._add("event", event_type, **kw)
 
-    def _add(self, kind: str, key: str, own_ack: bool = False, check=None):
+    def effect(self, kind: str):
+        """A deliverer `(fx, port)` for effects of `kind`."""
+        def decorate(fn):
+            if kind in self.deliverers:
+                raise ValueError(f"two deliverers for effect {kind!r}")
+            self.deliverers[kind] = fn
+            return fn
+        return decorate
+
+    def _add(self, kind: str, key: str, own_ack: bool = False, check=None, opens_view: bool = False):
         def decorate(fn):
             if key in self.routes[kind]:
                 raise ValueError(f"two listeners for {kind} {key!r}")
             args = tuple(inspect.signature(fn).parameters)
             if own_ack != ("ack" in args):
                 raise TypeError(f"{fn.__name__}: an own_ack listener takes ack; a work listener must not")
-            self.routes[kind][key] = Route(guarded(fn), args, own_ack, check)
+            self.routes[kind][key] = Route(fn, args, own_ack, check, opens_view)
             return fn
         return decorate
 
@@ -92,63 +116,117 @@ class Router:
         return self.routes.get(kind, {}).get(route_key(kind, body) or "")
 
     # --- the front: what Bolt calls --------------------------------------------------------------
-    def install(self, app: AsyncApp, offload: Offload) -> None:
+    def install(self, app: AsyncApp, db: Database, inbox: InboxWriter) -> None:
         for kind, table in self.routes.items():
             if table:
                 pattern = re.compile("^(?:" + "|".join(re.escape(k) for k in table) + ")$")
-                getattr(app, kind)(pattern)(self._front(kind, offload))
+                getattr(app, kind)(pattern)(self._front(kind, db, inbox))
 
-    def _front(self, kind: str, offload: Offload):
-        async def front(ack: AsyncAck, body: dict, client: AsyncWebClient, respond, request) -> None:
+    def _front(self, kind: str, db: Database, inbox: InboxWriter):
+        async def front(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
+            body = clean(body)
             route = self.find(kind, body)
             if route is None:   # the pattern matched, so this can't happen; ack rather than 404
                 await ack()
                 return
-            raw, content_type = request.raw_body or None, _content_type(request.headers)
             if route.own_ack:
-                await offload.answer(kind, body, raw, content_type, ack=ack, client=client, respond=respond)
+                await answer(route, db, ack, body, client)
                 return
             if route.check is not None:
-                answer = await _checked(route, body)
-                if answer:
-                    await ack(**answer)
+                checked = await _checked(route, body)
+                if checked:
+                    await ack(**checked)
                     return
+            fresh = await inbox.put(dedup_key(kind, body), team_of(body) or "", kind, route_key(kind, body) or "",
+                                    body, priority=0 if route.opens_view or kind in ("command", "action") else 1)
+            if not fresh:
+                log.info("repeat delivery of %s %s ignored", kind, dedup_key(kind, body))
             await ack()
-            offload.submit(kind, body, raw, content_type)
 
         front.__name__ = f"front_{kind}"
         return front
 
 
-async def until_acked(route: Route, ack, pending: set, deadline: float | None = None, **available) -> None:
-    """Run an own_ack listener as a task and return as soon as it acks (the rest goes on behind).
-    `ack` is Bolt's, or the worker's stand-in that sends the answer back to the front."""
-    deadline = ACK_WAIT if deadline is None else deadline
-    acked = asyncio.Event()
+class _CapturedAck:
+    """Bolt's ack() held back until the request's transaction has committed."""
 
-    class _Ack:
-        response = property(lambda _self: ack.response)
+    def __init__(self):
+        self.response: dict | None = None
 
-        async def __call__(self, *args, **kwargs):
-            if ack.response is not None and kwargs.get("response_action") == "errors":
-                # Too late for the modal (we acked it empty at the deadline): say what was wrong.
-                await tell(available.get("client"), available.get("body") or {}, late_errors(kwargs["errors"]))
-                return ack.response
-            try:
-                return await ack(*args, **kwargs)
-            finally:
-                acked.set()
+    async def __call__(self, text: str = "", **kwargs):
+        if self.response is None:
+            self.response = {**({"text": text} if text else {}), **kwargs}
+        return self.response
 
-    task = asyncio.ensure_future(route.call(ack=_Ack(), **available))
-    pending.add(task)
-    task.add_done_callback(pending.discard)
-    waiter = asyncio.ensure_future(acked.wait())
-    await asyncio.wait({task, waiter}, timeout=deadline, return_when=asyncio.FIRST_COMPLETED)
-    waiter.cancel()
-    if ack.response is None:   # finished without acking, or still busy: Slack must hear from us anyway
-        if not task.done():
-            log.warning("listener %s did not ack within %.1f s", route.fn.__name__, deadline)
-        await ack()
+
+_gates: dict[int, asyncio.Semaphore] = {}
+
+
+def _gate(db: Database) -> asyncio.Semaphore:
+    """SQLite has one writer: scopes of this process take turns, or a scope holding the write lock
+    could wait for a thread that other scopes' writes are blocking. PostgreSQL locks rows: eight."""
+    key = id(asyncio.get_running_loop())
+    if key not in _gates:
+        _gates[key] = asyncio.Semaphore(1 if db.url.startswith("sqlite") else 8)
+    return _gates[key]
+
+
+async def answer(route: Route, db: Database, ack: AsyncAck, body: dict, real: AsyncWebClient) -> None:
+    """An own_ack route in the front: run it in a scope, commit, then ack with its answer."""
+    async with _gate(db):
+        await _answer(route, db, ack, body, real)
+
+
+async def _answer(route: Route, db: Database, ack: AsyncAck, body: dict, real: AsyncWebClient) -> None:
+    held = _CapturedAck()
+    scope = RequestScope(db)
+    try:
+        with scope.active():
+            await route.call(ack=held, body=body, client=_client(real, body), event=body.get("event"),
+                             respond=RecordedRespond(response_url_of(body), team_of(body) or ""))
+        await asyncio.to_thread(scope.commit)
+    except Exception as error:
+        scope.rollback()
+        await _report(db, real, body, error, None)
+        held.response = held.response if (held.response or {}).get("response_action") == "errors" else {}
+    await ack(**(held.response or {}))
+
+
+async def run_request(router: Router, db: Database, real: AsyncWebClient, req: Request) -> None:
+    """A worker runs one claimed request: all of it commits, or none of it and the person is told."""
+    body = req.body
+    route = router.routes.get(req.kind, {}).get(req.route)
+    scope = RequestScope(db, req.id, req.token)
+    try:
+        if route is None or route.own_ack:
+            raise LookupError(f"no work listener for {req.kind} {req.route}")
+        with scope.active():
+            await route.call(body=body, client=_client(real, body),
+                             respond=RecordedRespond(response_url_of(body), req.team_id), event=body.get("event"))
+        await asyncio.to_thread(scope.commit)
+    except LeaseLost:
+        log.warning("request %s was taken over by another worker; this run is dropped", req.id)
+    except Exception as error:
+        scope.rollback()
+        await _report(db, real, body, error, req)
+
+
+async def _report(db: Database, real: AsyncWebClient, body: dict, error: Exception, req: Request | None) -> None:
+    """Tell the person what went wrong — recorded, with the request marked done, in a fresh scope."""
+    scope = RequestScope(db, req.id if req else None, req.token if req else None)
+    try:
+        with scope.active():
+            await report(_client(real, body), body, error)
+        await asyncio.to_thread(scope.commit)
+    except LeaseLost:
+        pass
+    except Exception:
+        scope.rollback()
+        log.exception("could not record the error report for %s", req.id if req else "a front request")
+
+
+def _client(real: AsyncWebClient, body: dict) -> EffectClient:
+    return EffectClient(real, team_of(body) or "", user_of(body), response_url_of(body), context_of(body)["what"])
 
 
 async def _checked(route: Route, body: dict) -> dict | None:
@@ -157,48 +235,3 @@ async def _checked(route: Route, body: dict) -> dict | None:
     except Exception as error:   # a check that fails is the work's to report: let it run and say so
         log.warning("check %s failed (%s); the work will report it", route.check.__name__, error)
         return None
-
-
-def _content_type(headers: dict) -> str | None:
-    values = headers.get("content-type") or []
-    return values[0] if values else None
-
-
-class Offload(Protocol):
-    def submit(self, kind: str, body: dict, raw: str | None, content_type: str | None) -> None:
-        """Run a work route behind the ack the front has sent."""
-
-    async def answer(self, kind: str, body: dict, raw: str | None, content_type: str | None, *,
-                     ack: AsyncAck, client: AsyncWebClient, respond) -> None:
-        """Run an own_ack route and ack with what it acks (within ACK_WAIT)."""
-
-
-class InProcess:
-    """Runs every listener as a task of this process's event loop (tests, one-process runs)."""
-
-    def __init__(self, router: Router, client: AsyncWebClient):
-        self.runner = WorkRunner(router, client)
-        self._tasks: set[asyncio.Task] = set()
-
-    def submit(self, kind: str, body: dict, raw: str | None, content_type: str | None) -> None:
-        task = asyncio.ensure_future(self.runner.run(kind, body))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def answer(self, kind, body, raw, content_type, *, ack, client, respond) -> None:
-        await until_acked(self.runner.router.find(kind, body), ack, self._tasks, body=body, client=client,
-                          respond=respond, event=body.get("event"))
-
-
-class WorkRunner:
-    """Runs one routed request's listener (here or in the worker process)."""
-
-    def __init__(self, router: Router, client: AsyncWebClient):
-        self.router, self.client = router, client
-
-    async def run(self, kind: str, body: dict) -> None:
-        route = self.router.find(kind, body)
-        if route is None or route.own_ack:
-            log.error("no work listener for %s %s", kind, route_key(kind, body))
-            return
-        await route.call(body=body, client=self.client, event=body.get("event"))

@@ -15,7 +15,7 @@ from bot.render import settings as render
 from bot.services import people
 from bot.services import settings as service
 
-from .common import run, state_value, team_of, tell, text_of, today, user_of
+from .common import metadata_of, run, state_value, team_of, tell, text_of, today, user_of
 from .routing import Router
 
 log = logging.getLogger("ae_bot.handlers")
@@ -97,6 +97,6 @@ def register(router: Router, db: Database) -> None:
             await ack(response_action="errors", errors=e.errors)
             return
         await ack()
-        channel = json.loads(view.get("private_metadata") or "{}").get("channel") or ""
+        channel = metadata_of(view).get("channel") or ""
         reply = render.saved_reply(cur)
         await tell(client, {"user": {"id": user}, "channel": {"id": channel}}, reply["text"], reply["blocks"])

@@ -6,26 +6,53 @@ import json
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import effects
 from bot.db import Database
+from bot.effects import Claimed
 from bot.errors import InvalidInput
+from bot.messaging import SlackPort
 from bot.models import ActionItem
 from bot.render import tasks as render
 from bot.services import minutes as minutes_service
 from bot.services import tasks as service
 
-from .common import (date_of, learn_people, run, team_of, tell, text_of, today, user_of,
+from .common import (metadata_of, date_of, learn_people, run, team_of, tell, text_of, today, user_of,
                      user_of_select)
 from .routing import Router
 
 
 async def send_item_dm(client: AsyncWebClient, db: Database, item: ActionItem,
                        origin: tuple[str, str | None] | None = None) -> None:
-    """DM the owner the item with a Done button; remember the message so Done can update it."""
-    posted = await client.chat_postMessage(channel=item.owner_id, **render.item_dm(item, origin))
-    await run(service.set_dm, db, item.team_id, item.id, posted["channel"], posted["ts"])
+    """DM the owner the item with a Done button (an effect: once per item, whatever retries)."""
+    effects.record("item_dm", {"team": item.team_id, "item": item.id}, key=f"dm:item:{item.id}",
+                   team_id=item.team_id)
+
+
+async def _origin(db: Database, item: ActionItem) -> tuple[str, str | None] | None:
+    if not item.minutes_id:
+        return None
+    card = await run(minutes_service.load, db, item.team_id, item.minutes_id)
+    return card.minutes.title, card.minutes.permalink
 
 
 def register(router: Router, db: Database) -> None:
+    @router.effect("item_dm")
+    async def deliver_item_dm(fx: Claimed, port: SlackPort):
+        """Post the DM and remember it, so Done can update it; rendered from the item as it is now."""
+        item = await run(service.get, db, fx.payload["team"], fx.payload["item"])
+        if item.dm_ts:
+            return
+        posted = await port.post(fx.key, {"channel": item.owner_id, **render.item_dm(item, await _origin(db, item))},
+                                 recovering=fx.recovering, since=fx.created_at)
+        await run(service.set_dm, db, item.team_id, item.id, posted["channel"], posted["ts"])
+
+    @router.effect("item_dm_refresh")
+    async def refresh_item_dm(fx: Claimed, port: SlackPort):
+        item = await run(service.get, db, fx.payload["team"], fx.payload["item"])
+        if item.dm_channel and item.dm_ts:
+            await port.call("chat_update", {"channel": item.dm_channel, "ts": item.dm_ts,
+                                            **render.item_dm(item, await _origin(db, item))})
+
     @router.command("/task", own_ack=True)
     async def task_command(ack: AsyncAck, body: dict, respond: AsyncRespond, client: AsyncWebClient):
         text = (body.get("text") or "").strip()
@@ -66,7 +93,7 @@ def register(router: Router, db: Database) -> None:
         await ack()
         await send_item_dm(client, db, item)
         await learn_people(client, db, team, [user, item.owner_id])
-        channel = json.loads(view.get("private_metadata") or "{}").get("channel")
+        channel = metadata_of(view).get("channel")
         reply = render.created_reply(item)
         if channel:
             await tell(client, {"user": {"id": user}, "channel": {"id": channel}}, reply["text"], reply["blocks"])
@@ -77,12 +104,9 @@ def register(router: Router, db: Database) -> None:
         item, changed = await run(service.complete, db, team, user, int(body["actions"][0]["value"]))
         if not changed:
             await tell(client, body, "That item is already done. 👍")
-        if changed and item.dm_channel and item.dm_ts:
-            origin = None
-            if item.minutes_id:
-                card = await run(minutes_service.load, db, team, item.minutes_id)
-                origin = (card.minutes.title, card.minutes.permalink)
-            await client.chat_update(channel=item.dm_channel, ts=item.dm_ts, **render.item_dm(item, origin))
+        if changed:
+            effects.record("item_dm_refresh", {"team": team, "item": item.id}, key=f"dmrefresh:item:{item.id}",
+                           team_id=team, coalesce=True)
         clicked = body.get("container") or {}
         if changed and clicked.get("message_ts") and clicked.get("message_ts") != item.dm_ts:
             # Done clicked on a reminder: that message shows it too.

@@ -4,31 +4,23 @@
 """
 from __future__ import annotations
 
-import asyncio
-import json
-import weakref
 
 from slack_bolt.async_app import AsyncAck
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import effects
 from bot.db import Database
+from bot.effects import Claimed, Failure
+from bot.messaging import SlackPort
 from bot.errors import InvalidInput, UserError
 from bot.render import workorders as render
 from bot.services import workorders as service
 
-from .common import date_of, is_admin, learn_person, run, state_value, team_of, tell, text_of, today, user_of
+from .common import deliver_tell, metadata_of, response_url_of, date_of, is_admin, learn_person, run, state_value, team_of, tell, text_of, today, user_of
+from .delivery import post_or_join
 from .routing import Router
 
-# Serialise card updates per work order so the last chat.update shows the newest state (one pool per loop).
-_LOCKS = 64
-_card_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CANT_POST = ("not_in_channel", "channel_not_found", "method_not_supported_for_channel_type", "is_archived")
-
-
-def _lock(work_order_id: int) -> asyncio.Lock:
-    pool = _card_locks.setdefault(asyncio.get_running_loop(), [asyncio.Lock() for _ in range(_LOCKS)])
-    return pool[work_order_id % _LOCKS]
 
 
 def _selected(view: dict, block_id: str) -> str | None:
@@ -45,18 +37,7 @@ def parse_draft(view: dict) -> service.WorkOrderDraft:
 
 
 def _meta(body: dict) -> dict:
-    return json.loads(body["view"].get("private_metadata") or "{}")
-
-
-async def _post(client: AsyncWebClient, channel: str, message: dict):
-    """Post, joining a public channel first if the bot isn't in it."""
-    try:
-        return await client.chat_postMessage(channel=channel, **message)
-    except SlackApiError as e:
-        if e.response.get("error") != "not_in_channel":
-            raise
-    await client.conversations_join(channel=channel)
-    return await client.chat_postMessage(channel=channel, **message)
+    return metadata_of(body["view"])
 
 
 async def post_card(client: AsyncWebClient, db: Database, card: service.WorkOrderCard,
@@ -67,27 +48,67 @@ async def post_card(client: AsyncWebClient, db: Database, card: service.WorkOrde
     if not channel:
         await tell(client, {"user": {"id": wo.created_by}}, f"{wo.number} is saved. This client has no channel yet.")
         return
-    try:
-        posted = await _post(client, channel, render.job_card(card))
-    except SlackApiError as e:
-        if e.response.get("error") not in _CANT_POST:
-            raise
-        await tell(client, {"user": {"id": wo.created_by}}, render.not_posted(channel, wo.number))
-        return
-    await run(service.set_message, db, wo.team_id, wo.id, posted["channel"], posted["ts"])
+    effects.record("workorder_post", {"team": wo.team_id, "wo": wo.id, "channel": channel},
+                   key=f"post:workorder:{wo.id}", team_id=wo.team_id)
 
 
 async def refresh_cards(client: AsyncWebClient, db: Database, team_id: str, work_order_id: int,
-                        signoff: bool = True) -> service.WorkOrderCard:
-    """Update the job card (and the sign-off card) in place with the newest state."""
-    async with _lock(work_order_id):
-        card = await run(service.load, db, team_id, work_order_id)
+                        signoff: bool = True) -> None:
+    """Update the job card (and the sign-off card) in place with the newest state: coalesced, one
+    holder at a time in the database, rendered from the rows when it is sent."""
+    effects.record("workorder_refresh", {"team": team_id, "wo": work_order_id, "signoff": signoff},
+                   key=f"refresh:workorder:{work_order_id}:{int(signoff)}", team_id=team_id, coalesce=True)
+
+
+def _deliverers(router: Router, db: Database) -> None:
+    @router.effect("workorder_post")
+    async def deliver_post(fx: Claimed, port: SlackPort):
+        p = fx.payload
+        card = await run(service.load, db, p["team"], p["wo"])
+        if card.wo.message_ts:
+            return
+        try:
+            posted = await post_or_join(port, fx, p["channel"], render.job_card(card))
+        except Failure as f:
+            if f.error not in _CANT_POST:
+                raise
+            await deliver_tell(port.client, card.wo.created_by, None, None, render.not_posted(p["channel"], card.wo.number),
+                               None)
+            return
+        await run(service.set_message, db, p["team"], card.wo.id, posted["channel"], posted["ts"])
+
+    @router.effect("workorder_refresh")
+    async def deliver_refresh(fx: Claimed, port: SlackPort):
+        p = fx.payload
+        card = await run(service.load, db, p["team"], p["wo"])
         wo = card.wo
         if wo.message_ts:
-            await client.chat_update(channel=wo.message_channel, ts=wo.message_ts, **render.job_card(card))
-        if signoff and wo.signoff_ts:
-            await client.chat_update(channel=wo.signoff_channel, ts=wo.signoff_ts, **render.signoff_card(card))
-        return card
+            await port.call("chat_update", {"channel": wo.message_channel, "ts": wo.message_ts, **render.job_card(card)})
+        if p.get("signoff", True) and wo.signoff_ts:
+            await port.call("chat_update", {"channel": wo.signoff_channel, "ts": wo.signoff_ts,
+                                            **render.signoff_card(card)})
+
+    @router.effect("workorder_signoff_post")
+    async def deliver_signoff(fx: Claimed, port: SlackPort):
+        p = fx.payload
+        card = await run(service.load, db, p["team"], p["wo"])
+        wo = card.wo
+        if wo.signoff_ts and wo.signoff_ts != p.get("old_ts"):
+            return   # posted before this holder's predecessor died
+        if p.get("old_ts"):   # the older request loses its buttons: one place to sign
+            await port.call("chat_update", {"channel": p["old_channel"], "ts": p["old_ts"], **render.superseded(card)})
+        try:
+            posted = await post_or_join(port, fx, p["channel"], render.signoff_card(card))
+        except Failure as f:
+            if f.error not in _CANT_POST:
+                raise
+            t = p["tell"]
+            await deliver_tell(port.client, t["user"], t["url"], t["channel"], render.not_posted(p["channel"], wo.number),
+                               None)
+            return
+        await run(service.set_signoff_message, db, p["team"], wo.id, posted["channel"], posted["ts"])
+        await deliver_refresh(Claimed(fx.id, fx.key, fx.kind, fx.team_id, {**p, "signoff": False}, fx.attempts,
+                                      fx.token, fx.created_at, fx.recovering), port)
 
 
 async def _submit(ack: AsyncAck, client: AsyncWebClient, body: dict, fn, *args):
@@ -106,6 +127,7 @@ async def _submit(ack: AsyncAck, client: AsyncWebClient, body: dict, fn, *args):
 
 
 def register(router: Router, db: Database) -> None:
+    _deliverers(router, db)
     @router.command("/workorder")
     async def open_workorder(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
@@ -149,7 +171,7 @@ def register(router: Router, db: Database) -> None:
         if not changed:
             await tell(client, body, f"That is what {card.wo.number} already says was delivered; the sign-offs stand.")
             return
-        card = await refresh_cards(client, db, team, wo_id)
+        await refresh_cards(client, db, team, wo_id)
         if card.must_resign and card.wo.signoff_ts:   # a thread reply reaches guests too (a DM may not)
             await client.chat_postMessage(channel=card.wo.signoff_channel, thread_ts=card.wo.signoff_ts,
                                           text=render.resign_reply(card))
@@ -190,18 +212,10 @@ def register(router: Router, db: Database) -> None:
         if not channel:
             await tell(client, body, f"{wo.number} has no channel to ask in; set the client's channel first.")
             return
-        async with _lock(wo.id):
-            if wo.signoff_ts:   # the older request loses its buttons: one place to sign
-                await client.chat_update(channel=wo.signoff_channel, ts=wo.signoff_ts, **render.superseded(card))
-            try:
-                posted = await _post(client, channel, render.signoff_card(card))
-            except SlackApiError as e:
-                if e.response.get("error") not in _CANT_POST:
-                    raise
-                await tell(client, body, render.not_posted(channel, wo.number))
-                return
-            await run(service.set_signoff_message, db, team, wo.id, posted["channel"], posted["ts"])
-        await refresh_cards(client, db, team, wo.id, signoff=False)   # the job card's sign-off line
+        effects.record("workorder_signoff_post", {
+            "team": team, "wo": wo.id, "channel": channel, "old_channel": wo.signoff_channel, "old_ts": wo.signoff_ts,
+            "tell": {"user": user, "url": response_url_of(body), "channel": None}},
+            key=f"post:workorder-signoff:{wo.id}:{card.wo.version}:{wo.signoff_ts or ''}", team_id=team)
 
     @router.action("workorder_sign_off")
     async def sign_off(body: dict, client: AsyncWebClient):

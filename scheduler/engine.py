@@ -19,6 +19,7 @@ import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+import sqlalchemy as sa
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -235,10 +236,13 @@ def _expire_stale_claims(db: Database, now: datetime) -> int:
 
 
 def _advance_window(db: Database, now: datetime) -> None:
+    """Move the window's end forward, never back: one upsert, so two first ticks at once can't both
+    insert the row."""
     with db.transaction() as s:
-        state = s.get(SchedulerState, "tick", with_for_update=True)
-        if state is None:
-            s.add(SchedulerState(key="tick", last_tick_at=now))
-        elif state.last_tick_at < now:
-            state.last_tick_at = now
-            s.add(state)
+        insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(SchedulerState).values(key="tick", last_tick_at=now)
+        current = SchedulerState.__table__.c.last_tick_at
+        s.execute(stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"last_tick_at": sa.case((current < stmt.excluded.last_tick_at, stmt.excluded.last_tick_at),
+                                          else_=current)}))

@@ -20,13 +20,14 @@ from .sender import SlackSender, reminder_client
 log = logging.getLogger("ae_bot.scheduler")
 
 
-def start(db: Database, settings: Settings) -> AsyncIOScheduler:
-    """Call from inside the running event loop (uvicorn's startup, or the Socket Mode coroutine)."""
-    import aiohttp
+def start(db: Database, settings: Settings, port: SlackSender | None = None) -> AsyncIOScheduler:
+    """Call from inside the running event loop (the worker's). `port`: the worker's messaging port."""
+    if port is None:
+        import aiohttp
 
-    # One keep-alive session for the life of the process.
-    client = reminder_client(settings, aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)))
-    sender = SlackSender(client)
+        # One keep-alive session for the life of the process.
+        port = SlackSender(reminder_client(settings, aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))))
+    sender, client = port, port.client
 
     async def tick_now() -> None:
         await tick(db, sender, datetime.now(timezone.utc))

@@ -2,22 +2,12 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.messaging import SendResult, SlackPort  # noqa: F401  (SendResult: the engine's)
 from bot.settings import Settings
-
-
-@dataclass
-class SendResult:
-    ok: bool
-    channel: str | None = None
-    ts: str | None = None
-    error: str = ""
-    retry_after: int | None = None
 
 
 def reminder_client(settings: Settings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
@@ -33,16 +23,5 @@ async def open_sender(settings: Settings):
         yield SlackSender(reminder_client(settings, session))
 
 
-class SlackSender:
-    def __init__(self, client: AsyncWebClient):
-        self.client = client
-
-    async def send(self, message: dict) -> SendResult:
-        try:
-            r = await self.client.chat_postMessage(**message)
-            return SendResult(ok=True, channel=r.get("channel"), ts=r.get("ts"))
-        except SlackApiError as e:
-            if e.response.status_code == 429:
-                return SendResult(ok=False, error="ratelimited",
-                                  retry_after=int(e.response.headers.get("Retry-After", 1)))
-            return SendResult(ok=False, error=str(e.response.get("error") or e.response.status_code))
+# The reminders deliver through the messaging port, as every other effect does.
+SlackSender = SlackPort

@@ -1,6 +1,6 @@
 """Drives the real bot over HTTP: signed requests into POST /slack/events, Slack faked at its Web API.
 
-Payloads start from the examples in ../shared/slack-payloads and change only ids and values.
+Payloads start from the examples in tests/fixtures/slack-payloads (copied from Slack's docs) and change only ids and values.
 """
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from bot.db import Database
 from bot.settings import Settings
 from bot.slack_app import create_app
 from bot.web import create_web
+from bot.work import Worker
 
-PAYLOADS = Path(__file__).resolve().parents[2] / "shared" / "slack-payloads"
+PAYLOADS = Path(__file__).resolve().parent / "fixtures" / "slack-payloads"
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token-123"
 _trigger = itertools.count(1)
@@ -49,7 +50,8 @@ class BotServer:
                                  slack_api_url=slack.api_url, database_url=db_url, _env_file=None)
         self.db = Database(db_url)
         self.db.upgrade()
-        self.web = create_web(create_app(self.settings, self.db), self.db)
+        self.worker = Worker(self.settings, self.db, reminders=False)
+        self.web = create_web(create_app(self.settings, self.db), self.db, worker=self.worker)
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -123,6 +125,7 @@ class BotServer:
         e["team_id"] = team
         e["event"]["user"] = user
         e["authorizations"][0]["team_id"] = team
+        e["event_id"] = f"Ev{next(_trigger):08d}"   # each event Slack sends has its own id (a retry repeats it)
         return self.post(json.dumps(e).encode(), "application/json", **kw)
 
     # --- what the bot did ----------------------------------------------------------------------

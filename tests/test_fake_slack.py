@@ -143,3 +143,165 @@ def test_async_client(slack):
         return await client.chat_postMessage(channel="C1", text="async")
     assert asyncio.run(main())["ok"]
     assert slack.calls_to("chat.postMessage")[0].text == "async"
+
+
+# ---- message store, metadata, conversations.history, delay ------------------------------
+
+META = {"event_type": "ae_minutes", "event_payload": {"meeting_id": 7, "kind": "draft"}}
+
+
+def test_metadata_is_stored_and_returned_by_history(slack, client):
+    r1 = client.chat_postMessage(channel="C1", text="with meta", metadata=META)       # JSON body, dict
+    r2 = client.api_call("chat.postMessage", data={"channel": "C1", "text": "form meta",
+                                                   "metadata": json.dumps(META)})    # form body, string
+    client.chat_postMessage(channel="C1", text="plain")
+    assert r1["message"]["metadata"] == META and r2["ok"]
+    plain = client.conversations_history(channel="C1")
+    assert [m["text"] for m in plain["messages"]] == ["plain", "form meta", "with meta"]  # newest first
+    assert all("metadata" not in m for m in plain["messages"])
+    assert plain["has_more"] is False and plain["response_metadata"]["next_cursor"] == ""
+    m0 = plain["messages"][0]
+    assert (m0["type"], m0["user"], m0["bot_id"]) == ("message", "U0BOT", "B0BOT")
+    for flag in (True, "true", "1"):
+        msgs = client.api_call("conversations.history", http_verb="GET",
+                               params={"channel": "C1", "include_all_metadata": flag})["messages"]
+        assert [m.get("metadata") for m in msgs] == [None, META, META]
+    assert client.conversations_history(channel="C1", include_all_metadata=False)["messages"][1].get("metadata") is None
+
+
+def test_bad_metadata(slack, client):
+    with pytest.raises(SlackApiError) as e:
+        client.api_call("chat.postMessage", data={"channel": "C1", "text": "x", "metadata": "{not json"})
+    assert e.value.response["error"] == "invalid_metadata_format"
+    # Slack posts the message but ignores metadata with an invalid event_type, with a warning.
+    r = client.chat_postMessage(channel="C1", text="y", metadata={"event_type": "a.b", "event_payload": {}})
+    assert r["ok"] and r["warning"] == "invalid_metadata_schema"
+    assert [m["metadata"] for m in slack.messages_in("C1")] == [None]
+
+
+def test_dm_by_user_id_is_stored_under_the_open_channel(slack, client):
+    dm = client.conversations_open(users="U0BOB")["channel"]["id"]
+    assert dm == "D0BOB"
+    r = client.chat_postMessage(channel="U0BOB", text="hi bob", metadata=META)
+    assert r["channel"] == dm
+    client.chat_postMessage(channel=dm, text="again")
+    assert [m["text"] for m in slack.messages_in("U0BOB")] == ["hi bob", "again"]
+    assert slack.messages_in("D0BOB") == slack.messages_in("U0BOB")
+    assert slack.messages_in("U0BOB")[0]["metadata"] == META
+    hist = client.conversations_history(channel=dm, include_all_metadata=True)["messages"]
+    assert [m["text"] for m in hist] == ["again", "hi bob"] and hist[1]["metadata"] == META
+
+
+def test_update_and_delete_change_the_stored_message(slack, client):
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "v1"}}]
+    ts = client.chat_postMessage(channel="U0BOB", text="v1", blocks=blocks, metadata=META)["ts"]
+    client.chat_update(channel="D0BOB", ts=ts, text="v2")            # blocks and metadata kept
+    m = slack.messages_in("D0BOB")[0]
+    assert (m["ts"], m["text"], m["blocks"], m["metadata"]) == (ts, "v2", blocks, META)
+    new_meta = {"event_type": "ae_minutes", "event_payload": {"meeting_id": 7, "kind": "final"}}
+    new_blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "v3"}}]
+    client.chat_update(channel="D0BOB", ts=ts, text="v3", blocks=new_blocks, metadata=new_meta)
+    m = slack.messages_in("D0BOB")[0]
+    assert (m["text"], m["blocks"], m["metadata"]) == ("v3", new_blocks, new_meta)
+    hist = client.conversations_history(channel="D0BOB", include_all_metadata=True)["messages"]
+    assert hist[0]["text"] == "v3" and hist[0]["metadata"] == new_meta
+    assert client.chat_update(channel="C1", ts="1.2", text="never posted")["ok"]   # still answers ok
+    assert slack.messages_in("C1") == []
+    client.chat_delete(channel="D0BOB", ts=ts)
+    assert slack.messages_in("D0BOB") == []
+
+
+def test_history_window_threads_and_unknown_channel(slack, client):
+    ts = [client.chat_postMessage(channel="C1", text=f"m{i}")["ts"] for i in range(5)]
+    reply = client.chat_postMessage(channel="C1", text="reply", thread_ts=ts[1])["ts"]
+    client.chat_postMessage(channel="C1", text="broadcast", thread_ts=ts[1], reply_broadcast=True)
+    client.chat_postMessage(channel="C2", text="elsewhere")
+    texts = lambda **kw: [m["text"] for m in client.conversations_history(channel="C1", **kw)["messages"]]
+    assert texts() == ["broadcast", "m4", "m3", "m2", "m1", "m0"]        # replies left out
+    assert texts(oldest=ts[1], latest=ts[3]) == ["m3", "m2"]              # (oldest, latest]
+    assert texts(oldest=ts[1], latest=ts[3], inclusive=True) == ["m3", "m2", "m1"]
+    assert texts(latest=ts[0]) == ["m0"]
+    assert texts(oldest=reply) == ["broadcast"]
+    parent = next(m for m in client.conversations_history(channel="C1")["messages"] if m["ts"] == ts[1])
+    assert parent["reply_count"] == 2 and parent["thread_ts"] == ts[1]
+    assert [m["text"] for m in slack.messages_in("C1")] == ["m0", "m1", "m2", "m3", "m4", "broadcast"]
+    empty = client.conversations_history(channel="C404")
+    assert empty["ok"] is True and empty["messages"] == []
+    slack.not_in_channel.add("C9")
+    with pytest.raises(SlackApiError) as e:
+        client.conversations_history(channel="C9")
+    assert e.value.response["error"] == "not_in_channel"
+
+
+def test_history_pagination(slack, client):
+    posted = [client.chat_postMessage(channel="C1", text=f"m{i}")["ts"] for i in range(7)]
+    first = client.conversations_history(channel="C1", limit=3)
+    assert [m["ts"] for m in first["messages"]] == posted[:3:-1] and first["has_more"] is True
+    seen, cursor = [], None
+    while True:
+        page = client.conversations_history(channel="C1", limit=3, cursor=cursor)
+        seen += [m["ts"] for m in page["messages"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        assert page["has_more"] is bool(cursor)
+        if not cursor:
+            break
+    assert seen == posted[::-1]
+    windowed = [m["text"] for page in client.conversations_history(channel="C1", limit=2, oldest=posted[1],
+                                                                   latest=posted[5])
+                for m in page["messages"]]            # slack_sdk's iterator follows next_cursor
+    assert windowed == ["m5", "m4", "m3", "m2"]
+    assert len(client.conversations_history(channel="C1")["messages"]) == 7     # default limit 100
+    with pytest.raises(SlackApiError) as e:
+        client.conversations_history(channel="C1", cursor="!!bogus")
+    assert e.value.response["error"] == "invalid_cursor"
+
+
+def test_failed_posts_are_not_stored(slack, client):
+    slack.fail_next("chat.postMessage", error="channel_not_found")
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="C1", text="lost")
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="C1", text="x" * 40001)
+    assert slack.messages_in("C1") == []
+    client.chat_postMessage(channel="C1", text="kept")
+    slack.reset()                                   # clears the call log, not Slack's messages
+    assert [m["text"] for m in slack.messages_in("C1")] == ["kept"]
+
+
+def test_delay_per_method_is_threaded(slack):
+    import threading
+    import time
+    asked = []
+    slack.delay["chat.update"] = lambda: asked.append(1) or 0.8
+    slack.delay["auth.test"] = 0.2
+    client = WebClient(token="xoxb-test", base_url=slack.api_url)
+    t0 = time.monotonic()
+    client.auth_test()
+    assert time.monotonic() - t0 >= 0.2
+    t0 = time.monotonic()
+    ts = client.chat_postMessage(channel="C1", text="fast")["ts"]
+    assert time.monotonic() - t0 < 0.2                              # undelayed method
+    done = {}
+    slow = threading.Thread(target=lambda: done.update(
+        r=WebClient(token="xoxb-test", base_url=slack.api_url).chat_update(channel="C1", ts=ts, text="slow")))
+    t1 = time.monotonic()
+    slow.start()
+    slack.wait_for("chat.update")                                   # recorded on arrival, answered later
+    client.chat_postMessage(channel="C1", text="meanwhile")          # not blocked by the sleeping update
+    assert time.monotonic() - t1 < 0.6 and "r" not in done
+    slow.join(5)
+    assert done["r"]["ok"] and time.monotonic() - t1 >= 0.8 and asked == [1]
+    assert [m["text"] for m in slack.messages_in("C1")] == ["slow", "meanwhile"]
+
+
+def test_auth_test_identity(client):
+    r = client.auth_test()
+    assert (r["team_id"], r["user_id"], r["bot_id"], r["team"], r["url"]) == \
+        ("T0ACME", "U0BOT", "B0BOT", "Acme", "https://acme.slack.com/")
+    with FakeSlack(team_id="T0OTHER", bot_user_id="U0B2", bot_id="B0B2", team_name="Other",
+                   team_domain="other") as fake:
+        r = WebClient(token="xoxb-test", base_url=fake.api_url).auth_test()
+        assert (r["team_id"], r["user_id"], r["bot_id"], r["team"], r["url"]) == \
+            ("T0OTHER", "U0B2", "B0B2", "Other", "https://other.slack.com/")
+        m = WebClient(token="xoxb-test", base_url=fake.api_url).chat_postMessage(channel="C1", text="x")
+        assert (m["message"]["user"], m["message"]["bot_id"]) == ("U0B2", "B0B2")

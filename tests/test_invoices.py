@@ -91,10 +91,12 @@ def open_modal(bot, user=FIN, n=1) -> dict:
 
 
 @pytest.fixture
-def shop(bot, rhythm):
+def shop(bot, rhythm, slack):
     """A workspace with finance named (in Madrid), an AE in Seoul, and closed work orders to invoice."""
     rhythm.person(FIN, MADRID)
     rhythm.person(AE, "Asia/Seoul")
+    for user, tz in ((FIN, MADRID), (AE, "Asia/Seoul")):   # and Slack says so (a refresh keeps them there)
+        slack.users.setdefault(user, {})["tz"] = tz
     name_finance(bot.db, FIN)
     acme = add_client(bot.db)
     wo = add_work_order(bot.db, acme, message_channel="C0ACME", message_ts="1764000000.000900")   # its job card
@@ -303,6 +305,7 @@ def test_export_uploads_a_csv_with_formulas_neutralised(bot, slack, shop):
 
     bot.command("/invoice", "export", user=FIN)
     assert "Sent you the CSV of 2 invoices" in replies(slack, 2)[1].params["text"]
+    slack.wait_for("files.completeUploadExternal")   # an effect of its own, beside the reply
     [upload] = slack.calls_to("files.getUploadURLExternal")
     [sent] = slack.calls_to("file_upload")
     [done] = slack.calls_to("files.completeUploadExternal")

@@ -18,7 +18,7 @@ REQUIRED_BOT_EVENTS = {"app_home_opened"}
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MANIFEST_PATH = REPO_ROOT / "app_manifest.yml"
-SCHEMA_PATH = REPO_ROOT.parent / "shared" / "schemas" / "slack-app-manifest.schema.json"
+SCHEMA_PATH = REPO_ROOT / "tests" / "fixtures" / "schemas" / "slack-app-manifest.schema.json"
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from harness import eventually
 from sqlmodel import select
@@ -32,7 +33,9 @@ def count(bot, model) -> int:
 # --- validation --------------------------------------------------------------------------------
 
 def test_past_due_date_is_refused_on_its_row(bot, slack):
-    _, r = write_minutes(bot, slack, item_0_due=date.today() - timedelta(days=1))
+    # Yesterday where the author is (the fake's users.info puts everyone in New York), whatever the hour.
+    yesterday = datetime.now(ZoneInfo("America/New_York")).date() - timedelta(days=1)
+    _, r = write_minutes(bot, slack, item_0_due=yesterday)
     assert r.status_code == 200
     body = r.json()
     assert body["response_action"] == "errors"

@@ -72,3 +72,35 @@ def test_a_tick_killed_mid_send_never_duplicates_and_the_rest_still_goes(rhythm)
     sent = rhythm.deliveries(status=DeliveryStatus.sent)
     assert len(sent) + len(unknown) == 200
     assert len(per_person) >= len(sent) and len(rhythm.dms()) > before
+
+
+def test_two_first_ticks_at_once_advance_the_window_without_a_duplicate_key(db_url):
+    """Two workers started together on a fresh database both find no scheduler_state row (bug: both
+    INSERTed and one failed with a unique violation)."""
+    import threading
+    from datetime import datetime, timezone
+
+    import sqlalchemy as sa
+
+    from bot.db import Database
+    from scheduler import engine
+
+    db = Database(db_url)
+    try:
+        for _ in range(10):
+            with db.transaction() as s:
+                s.execute(sa.text("DELETE FROM scheduler_state"))
+            gate, errors = threading.Barrier(2), []
+
+            def go():
+                gate.wait()
+                try:
+                    engine._advance_window(db, datetime.now(timezone.utc))
+                except Exception as err:   # noqa: BLE001 — the test reports whatever it was
+                    errors.append(repr(err))
+            threads = [threading.Thread(target=go) for _ in range(2)]
+            [t.start() for t in threads]
+            [t.join() for t in threads]
+            assert errors == []
+    finally:
+        db.dispose()

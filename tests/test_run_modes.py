@@ -101,9 +101,16 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 30) -> http
 
 
 def _worker_pids(pid: int) -> list[int]:
-    """The children of `pid` that are multiprocessing workers (spawned, so their cmdline says so)."""
+    """The children of `pid` that are `ae-bot worker` processes (their cmdline says so)."""
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    return [int(p) for p in out if b"spawn_main" in open(f"/proc/{p}/cmdline", "rb").read()]
+    found = []
+    for p in out:
+        try:
+            if b"worker" in open(f"/proc/{p}/cmdline", "rb").read():
+                found.append(int(p))
+        except FileNotFoundError:
+            pass
+    return found
 
 
 def test_work_behind_the_ack_runs_in_a_worker_that_comes_back(tmp_path, slack):

@@ -5,10 +5,12 @@ from .core import (ActionItem, Attendee, AuditEvent, Decision, ItemStatus, Meeti
 from .money import (TIER_CALL_DAYS, Client, ClientContact, Invoice, InvoiceStatus, JobCounter, Role, Tier, WorkOrder,
                     WorkOrderKind, WorkOrderSigner, WorkOrderStatus)
 from .reminders import CallLog, Delivery, DeliveryStatus, Goal, GoalStatus, SchedulerState, Workspace
+from .work import Effect, Inbound
 
 __all__ = [
     "UTCDateTime", "utcnow", "ActionItem", "Attendee", "AuditEvent", "Decision", "ItemStatus", "MeetingKind",
     "Minutes", "MinutesVersion", "Person", "SignOff", "CallLog", "Delivery", "DeliveryStatus", "Goal",
     "GoalStatus", "SchedulerState", "Workspace", "Money", "TIER_CALL_DAYS", "Client", "ClientContact", "Invoice",
     "InvoiceStatus", "JobCounter", "Role", "Tier", "WorkOrder", "WorkOrderKind", "WorkOrderSigner", "WorkOrderStatus",
+    "Effect", "Inbound",
 ]

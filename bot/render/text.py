@@ -114,9 +114,3 @@ def text_input(initial: str | None = "", multiline: bool = False, max_length: in
         e["placeholder"] = {"type": "plain_text", "text": placeholder}
     return e
 
-
-def late_errors(errors: dict[str, str]) -> str:
-    """Modal errors found after the form had already closed (the check took longer than Slack waits)."""
-    found = "\n".join(f"• {esc(msg)}" for msg in errors.values())
-    return ("That form closed before I had finished checking it, so nothing was saved:\n"
-            f"{found}\nPlease open it again and fix that.")

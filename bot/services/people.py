@@ -25,6 +25,11 @@ def needs_refresh(db: Database, team_id: str, user_id: str, now: datetime | None
         return p is None or p.refreshed_at is None or now - p.refreshed_at > REFRESH_AFTER
 
 
+def known(db: Database, team_id: str, user_id: str) -> bool:
+    with db.transaction() as s:
+        return get(s, team_id, user_id) is not None
+
+
 def remember(db: Database, team_id: str, user_id: str, *, name: str = "", tz: str | None = None,
              locale: str | None = None) -> Person:
     """Store what users.info said about a person (the cache refreshed daily)."""
@@ -57,11 +62,11 @@ def stale(db: Database, limit: int, now: datetime | None = None) -> list[tuple[s
 
 
 # Zones cached in this process, so that checking "is this due date in the past?" before acking a
-# modal needs no database round trip. Changes made here update it; `ae-bot run`'s worker passes its
-# forgets on to the front (on_forget); any other process sees them within ZONE_TTL.
-ZONE_TTL = 3600.0
+# modal needs no database round trip. Changes made here update it; other processes (the front, other
+# workers) see them when their entry expires: a minute of a stale zone moves no date check by a day
+# except around midnight, and the work re-checks against the database.
+ZONE_TTL = 60.0
 _zones: dict[tuple[str, str], tuple[str, float]] = {}
-on_forget: list = []
 
 
 def cached_zone(team_id: str, user_id: str) -> str | None:
@@ -81,8 +86,6 @@ def zone_of(db: Database, team_id: str, user_id: str) -> str:
 
 def forget(team_id: str, user_id: str) -> None:
     _zones.pop((team_id, user_id), None)
-    for hook in on_forget:
-        hook(team_id, user_id)
 
 
 def today_in(zone: str, now: datetime | None = None) -> date:

@@ -16,10 +16,16 @@ from .minutes import ITEM_TEXT_MAX
 USAGE = "Usage: `/task @person what to do [by YYYY-MM-DD]` — or `/task` for a form, `/task list` for your open items."
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.S)
-_BY = re.compile(r"\s+by\s+(\S+)\s*$", re.I)
 # A trailing "by X" that is a date attempt (not "by phone"): digits or day words.
 _DATEISH = re.compile(r"\d|^(today|tonight|tomorrow|yesterday|mon|tue|wed|thu|fri|sat|sun|next|this|eod|eow|end)",
                       re.I)
+
+
+def _split_last(text: str) -> tuple[str, str]:
+    """("what comes before", "the last word") of text, in linear time."""
+    text = text.rstrip()
+    cut = max(text.rfind(c) for c in " \t\n\r\f\v\u00a0\u3000")
+    return (text[:cut], text[cut + 1:]) if cut >= 0 else ("", text)
 
 
 @dataclass
@@ -36,14 +42,17 @@ def parse_quick(text: str) -> QuickTask:
         raise InvalidInput({"text": "Who is it for? Start with an @mention. " + USAGE})
     owner, rest = m.group(1), m.group(2).strip()
     due = None
-    by = _BY.search(rest)
-    if by and _DATEISH.search(by.group(1)):
+    # The trailing "by X", found by splitting rather than a regex anchored at the end, whose
+    # backtracking grows with the square of a run of spaces.
+    head, word = _split_last(rest)
+    before, by_word = _split_last(head)
+    if by_word.lower() == "by" and word and _DATEISH.search(word):
         try:
-            due = date.fromisoformat(by.group(1))
+            due = date.fromisoformat(word)
         except ValueError:
-            raise InvalidInput({"due": f"I can't read the date “{by.group(1)}”; write it as YYYY-MM-DD. "
+            raise InvalidInput({"due": f"I can't read the date “{word[:40]}”; write it as YYYY-MM-DD. "
                                        + USAGE}) from None
-        rest = rest[:by.start()].strip()
+        rest = before.strip()
     if not rest:
         raise InvalidInput({"text": "Say what is to be done. " + USAGE})
     return QuickTask(owner, rest, due)
