@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 import aiohttp
@@ -84,6 +85,10 @@ def create_web(app: AsyncApp, db: Database, worker=None, supervisor=None, secret
 
     @asynccontextmanager
     async def lifespan(_app):
+        # Own-ack requests run their services in threads; PostgreSQL lets eight at once (handlers/routing.py),
+        # each may wait on another's row: enough threads that the one holding the lock always gets one.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=32,
+                                                                           thread_name_prefix="ae-bot-front"))
         async with keep_alive(app.client):
             stop, serving = asyncio.Event(), None
             if worker is not None:

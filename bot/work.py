@@ -6,6 +6,7 @@ none needs another's memory, and one that dies leaves its leases to run out for 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import socket
@@ -44,7 +45,9 @@ class Worker:
         self.requests_at_once = requests_at_once or (1 if sqlite else 8)
         self.effects_at_once = effects_at_once
         self.reminders = reminders
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self) % 10_000}"
+        # Short: a lease token is holder + 12 hex and must fit 40 characters, whatever the host's name.
+        host = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+        self.holder = f"{host}:{os.getpid()}:{id(self) % 1000}"
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._busy: set[asyncio.Task] = set()

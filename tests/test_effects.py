@@ -111,3 +111,21 @@ def test_rate_limits_wait_without_using_the_budget_and_permanent_errors_stop(db)
     assert effects.failed(db, claimed["k2"], effects.Failure("ratelimited", retry_after=30)) == "pending"
     assert _effect(db, "k2").attempts == 0
     assert effects.failed(db, claimed["k3"], effects.Failure("channel_not_found", permanent=True)) == "failed"
+
+
+def test_a_long_host_name_still_fits_the_lease_token(db, monkeypatch):
+    """Bug: holder = host:pid:n, and a pod name of 30 characters overflowed varchar(40) on PostgreSQL."""
+    import socket
+
+    from bot import inbox
+    from bot.settings import Settings
+    from bot.work import Worker
+
+    monkeypatch.setattr(socket, "gethostname", lambda: "ae-bot-worker-6d5f7c9b8-x2kq9.prod.example.internal")
+    holder = Worker(Settings(slack_bot_token="xoxb-x", _env_file=None, database_url=db.url), db,
+                    reminders=False).holder
+    with db.transaction() as s:
+        effects.record("call", {"method": "chat_update", "params": {}}, key="k4", session=s)
+    [c] = effects.claim(db, holder, now=utcnow() + timedelta(hours=1))
+    assert len(c.token) <= 40
+    assert inbox.claim(db, holder) == []
