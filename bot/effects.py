@@ -112,6 +112,8 @@ def claim(db, holder: str, limit: int = 20, now: datetime | None = None) -> list
         if dialect.name == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
         token = f"{holder}:{secrets.token_hex(6)}"
+        if dialect.name != "postgresql" and not s.execute(pick).first():
+            return []   # nothing to take: no write, so no write lock taken from the front (SQLite)
         rows = s.execute(
             sa.update(t).where(t.c.id.in_(pick.scalar_subquery())).values(
                 state="sending", lease_token=token, lease_until=now + LEASE,

@@ -105,6 +105,9 @@ class RequestScope:
         from . import effects
 
         s = self.session
+        if not self.effects and self.inbound_id is None and not s.info["writes"] and not (s.new or s.dirty or s.deleted):
+            s.close()   # read only, nothing to record (a help text): no round trip at all
+            return
         try:
             if self.poisoned:
                 raise RuntimeError("a service failed after writing; the request is undone")

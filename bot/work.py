@@ -6,6 +6,7 @@ none needs another's memory, and one that dies leaves its leases to run out for 
 from __future__ import annotations
 
 import asyncio
+import collections
 import hashlib
 import logging
 import os
@@ -23,6 +24,7 @@ from .settings import Settings
 
 log = logging.getLogger("ae_bot.work")
 
+NICE = 10
 IDLE_POLL = (0.01, 0.1)   # seconds between looks at the tables when there is nothing to do: from, up to
 
 
@@ -43,6 +45,8 @@ class Worker:
         sqlite = db.url.startswith("sqlite")
         # SQLite has one writer: requests one at a time per process (each is one transaction).
         self.requests_at_once = requests_at_once or (1 if sqlite else 8)
+        self.claim_batch = 16 if sqlite else 1
+        self._claimed: collections.deque = collections.deque()
         self.effects_at_once = effects_at_once
         self.reminders = reminders
         # Short: a lease token is holder + 12 hex and must fit 40 characters, whatever the host's name.
@@ -96,14 +100,20 @@ class Worker:
     async def _pump(self) -> bool:
         found = False
         free = self.requests_at_once - self._requests
-        if free > 0:
-            for req in await asyncio.to_thread(inbox.claim, self.db, self.holder, free):
-                found = True
-                if req.attempts > inbox.MAX_ATTEMPTS:
-                    await self._give_up(req)
-                    continue
-                self._requests += 1
-                self._start(self._one_request(req))
+        if free > 0 and not self._claimed:
+            # On SQLite, one claim for a batch that then runs one at a time: a claim is a write, and
+            # writes are what SQLite does one at a time. (The leases are long enough for the batch.)
+            self._claimed.extend(await asyncio.to_thread(inbox.claim, self.db, self.holder,
+                                                         max(free, self.claim_batch)))
+        while free > 0 and self._claimed:
+            req = self._claimed.popleft()
+            found = True
+            if req.attempts > inbox.MAX_ATTEMPTS:
+                await self._give_up(req)
+                continue
+            self._requests += 1
+            free -= 1
+            self._start(self._one_request(req))
         free = self.effects_at_once - self._effects
         if free > 0:
             for fx in await asyncio.to_thread(effects.claim, self.db, self.holder, free):
@@ -185,6 +195,11 @@ def main(settings: Settings) -> int:
     from .slack_app import web_client   # noqa: F401  (the same client settings as the front)
     from .web import keep_alive
 
+    if os.environ.get("AE_BOT_CHILD"):
+        try:
+            os.nice(NICE)   # beside a front: its acks come first when both want the CPU
+        except OSError:
+            pass
     db = Database(settings.database_url)
     db.upgrade()
 

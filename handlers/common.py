@@ -121,8 +121,10 @@ async def learn_person(client: AsyncWebClient, db: Database, team_id: str, user_
         return
     try:
         info = (await client.users_info(user=user_id, include_locale=True))["user"]
-    except SlackApiError as e:
-        log.warning("users.info failed for %s: %s", user_id, e.response.get("error"))
+    except SlackApiError as e:   # (a body that isn't JSON has no "error" to read)
+        data = e.response.data
+        log.warning("users.info failed for %s: %s", user_id,
+                    data.get("error") if isinstance(data, dict) else e.response.status_code)
         return
     await run(people.remember, db, team_id, user_id, name=info.get("real_name") or info.get("name", ""),
               tz=info.get("tz"), locale=info.get("locale"))

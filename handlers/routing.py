@@ -40,6 +40,8 @@ from .common import clean, context_of, report, response_url_of, team_of, user_of
 log = logging.getLogger("ae_bot.handlers")
 
 KINDS = ("command", "action", "view", "event")
+# NUL or a lone surrogate, as they arrive: raw, %-encoded, or \u-escaped in JSON (itself %-encoded in a form).
+_REFUSED_IN_RAW = re.compile(r"\x00|%00|(?:\\|%5C)u(?:0000|d[89a-f][0-9a-f]{2})", re.I)
 
 
 def route_key(kind: str, body: dict) -> str | None:
@@ -123,8 +125,9 @@ class Router:
                 getattr(app, kind)(pattern)(self._front(kind, db, inbox))
 
     def _front(self, kind: str, db: Database, inbox: InboxWriter):
-        async def front(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
-            body = clean(body)
+        async def front(ack: AsyncAck, body: dict, client: AsyncWebClient, request) -> None:
+            if _REFUSED_IN_RAW.search(request.raw_body or ""):   # rare: look before walking the payload
+                body = clean(body)
             route = self.find(kind, body)
             if route is None:   # the pattern matched, so this can't happen; ack rather than 404
                 await ack()
