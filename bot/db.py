@@ -25,8 +25,15 @@ class Database:
         else:
             kw["pool_pre_ping"] = True
         self.engine = create_engine(self.url, **kw)
+        # A request's one transaction (bot/uow.py) runs on its own engine: on SQLite it begins with
+        # BEGIN IMMEDIATE (it will write, so it takes the write lock first rather than fail to upgrade
+        # a read) and, with the driver's own transaction handling off, its services' SAVEPOINTs work.
+        self.scope_engine = self.engine
         if self.url.startswith("sqlite"):
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.scope_engine = create_engine(self.url, **kw)
+            sa.event.listen(self.scope_engine, "connect", _sqlite_scope_connect)
+            sa.event.listen(self.scope_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -53,6 +60,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.scope_engine is not self.engine:
+            self.scope_engine.dispose()
 
 
 def alembic_config(url: str) -> Config:
@@ -60,6 +69,11 @@ def alembic_config(url: str) -> Config:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", sqlalchemy_url(url).replace("%", "%%"))
     return cfg
+
+
+def _sqlite_scope_connect(dbapi_conn, record) -> None:
+    _sqlite_pragmas(dbapi_conn, record)
+    dbapi_conn.isolation_level = None   # we say BEGIN ourselves (the "begin" event above)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

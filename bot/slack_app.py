@@ -46,7 +46,8 @@ def create_app(settings: Settings, db: Database, inbox: InboxWriter | None = Non
     app.error(_on_error)
     app.inbox = inbox or InboxWriter(db)
     app.ae_signing_secret = settings.slack_signing_secret     # bot/ingress.py checks it before Bolt parses
-    routes(db).install(app, db, app.inbox)
+    app.ae_router = routes(db)
+    app.ae_router.install(app, db, app.inbox)   # Socket Mode's way in; HTTP goes straight to the router
     return app
 
 

@@ -1,8 +1,8 @@
 """One request, one transaction: the unit of work an acked request runs in.
 
 Inside a `RequestScope`, every `db.transaction()` a service opens is part of one database
-transaction (a SAVEPOINT on PostgreSQL), and every Slack call a listener makes is recorded as an
-effect instead of being sent. `commit()` writes the effects and marks the inbox row done — fenced
+transaction (each a SAVEPOINT; on SQLite the whole begins IMMEDIATE), and every Slack call a
+listener makes is recorded as an effect instead of being sent. `commit()` writes the effects and marks the inbox row done — fenced
 by the lease, so a worker that lost its lease commits nothing — in that same transaction. A process
 killed at any instant before it leaves nothing; after it, everything; a retry starts from scratch.
 """
@@ -54,14 +54,20 @@ class RequestScope:
     lease_token: str | None = None
     name: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     effects: list[Pending] = field(default_factory=list)
-    poisoned: bool = False
 
     def __post_init__(self):
-        self.session = Session(self.db.engine, expire_on_commit=False)
-        self.session.info["writes"] = 0
-        event.listen(self.session, "after_flush", _count_flush)
-        event.listen(self.session, "do_orm_execute", _count_dml)
+        self._session: Session | None = None   # opened on first use: a help text needs none
         self._seq = itertools.count(1)
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            s = Session(self.db.scope_engine, expire_on_commit=False)
+            s.info["writes"] = 0
+            event.listen(s, "after_flush", _count_flush)
+            event.listen(s, "do_orm_execute", _count_dml)
+            self._session = s
+        return self._session
 
     # --- inside the request ------------------------------------------------------------------------
     @contextmanager
@@ -82,35 +88,30 @@ class RequestScope:
 
     @contextmanager
     def nested(self) -> Iterator[Session]:
-        """What `db.transaction()` yields inside the scope. A service that fails undoes only its own
-        part (a SAVEPOINT on PostgreSQL; on SQLite, whose driver cannot nest, a failure after a write
-        dooms the whole request, which then reports the error and writes nothing)."""
+        """What `db.transaction()` yields inside the scope: a SAVEPOINT, so a service that fails (an
+        insert that meets a unique key it then reads instead, say) undoes only its own part."""
         s = self.session
-        if s.get_bind().dialect.name == "postgresql":
-            with s.begin_nested():
-                yield s
-            return
-        before = s.info["writes"]
-        try:
+        with s.begin_nested():
             yield s
-            s.flush()
-        except BaseException:
-            if s.info["writes"] != before or s.new or s.dirty or s.deleted:
-                self.poisoned = True
-            raise
 
     # --- the end -----------------------------------------------------------------------------------
+    @property
+    def idle(self) -> bool:
+        """Nothing to commit: read only, no effects, no inbox row (a help text)."""
+        return not self.effects and self.inbound_id is None and (
+            self._session is None or not (self._session.info["writes"] or self._session.new
+                                          or self._session.dirty or self._session.deleted))
+
     def commit(self) -> None:
         """Effects and the done mark join the request's writes; one COMMIT (runs in a thread)."""
         from . import effects
 
+        if self.idle:
+            if self._session is not None:
+                self._session.close()
+            return   # no round trip at all
         s = self.session
-        if not self.effects and self.inbound_id is None and not s.info["writes"] and not (s.new or s.dirty or s.deleted):
-            s.close()   # read only, nothing to record (a help text): no round trip at all
-            return
         try:
-            if self.poisoned:
-                raise RuntimeError("a service failed after writing; the request is undone")
             for e in self.effects:
                 effects.insert(s, e)
             if self.inbound_id is not None:
@@ -128,10 +129,12 @@ class RequestScope:
             s.close()
 
     def rollback(self) -> None:
+        if self._session is None:
+            return
         try:
-            self.session.rollback()
+            self._session.rollback()
         finally:
-            self.session.close()
+            self._session.close()
 
 
 def _count_flush(session: Session, _flush_context) -> None:

@@ -5,6 +5,7 @@ A later Teams front end mounts /api/messages on the same app, in the same proces
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -50,6 +51,7 @@ def create_web(app: AsyncApp, db: Database, worker=None, supervisor=None, secret
     """`worker`: a bot.work.Worker run inside this process (tests, one-process setups); `supervisor`:
     the worker process `ae-bot run` keeps beside it."""
     installed = Installation(app.client)
+    router = app.ae_router
     secret = secret if secret is not None else app.ae_signing_secret
     if worker is not None:
         app.inbox.on_written.append(worker.wake)
@@ -68,6 +70,10 @@ def create_web(app: AsyncApp, db: Database, worker=None, supervisor=None, secret
         if body.get("type") not in ("url_verification", "ssl_check") and team and team != await installed.team():
             log.warning("refused a request from workspace %s (installed in %s)", team, installed.team_id)
             return PlainTextResponse(NOT_INSTALLED if "command" in body else "", status_code=200)
+        kind = router.kind_of(body)
+        if kind is not None:   # ours: kept and answered here, without Bolt parsing it all again
+            answer = await router.keep(kind, body, raw.decode("utf-8"), db, app.inbox, app.client)
+            return _ack_response(answer)
         bolt = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.url.query,
                                 headers={k: [v] for k, v in request.headers.items()})
         resp = await app.async_dispatch(bolt)
@@ -106,6 +112,14 @@ def create_web(app: AsyncApp, db: Database, worker=None, supervisor=None, secret
 
     return Starlette(routes=[Route("/slack/events", events, methods=["POST"]),
                              Route("/healthz", healthz, methods=["GET"])], lifespan=lifespan)
+
+
+def _ack_response(answer: dict | None) -> Response:
+    """What Bolt's ack() would have answered: nothing, or the JSON of what it was given."""
+    if not answer:
+        return Response(b"", status_code=200)
+    return Response(json.dumps(answer, separators=(",", ":")).encode(), status_code=200,
+                    media_type="application/json")
 
 
 async def _serve(worker, stop: asyncio.Event) -> None:

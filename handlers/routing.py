@@ -126,28 +126,38 @@ class Router:
 
     def _front(self, kind: str, db: Database, inbox: InboxWriter):
         async def front(ack: AsyncAck, body: dict, client: AsyncWebClient, request) -> None:
-            if _REFUSED_IN_RAW.search(request.raw_body or ""):   # rare: look before walking the payload
-                body = clean(body)
-            route = self.find(kind, body)
-            if route is None:   # the pattern matched, so this can't happen; ack rather than 404
-                await ack()
-                return
-            if route.own_ack:
-                await answer(route, db, ack, body, client)
-                return
-            if route.check is not None:
-                checked = await _checked(route, body)
-                if checked:
-                    await ack(**checked)
-                    return
-            fresh = await inbox.put(dedup_key(kind, body), team_of(body) or "", kind, route_key(kind, body) or "",
-                                    body, priority=0 if route.opens_view or kind in ("command", "action") else 1)
-            if not fresh:
-                log.info("repeat delivery of %s %s ignored", kind, dedup_key(kind, body))
-            await ack()
+            answer_ = await self.keep(kind, body, request.raw_body or "", db, inbox, client)
+            await ack(**(answer_ or {}))
 
         front.__name__ = f"front_{kind}"
         return front
+
+    def kind_of(self, body: dict) -> str | None:
+        """The kind of a request we route ourselves (None: Bolt's to answer, e.g. url_verification)."""
+        kind = ("command" if "command" in body else
+                {"block_actions": "action", "view_submission": "view", "event_callback": "event"}.get(body.get("type")))
+        return kind if kind and self.find(kind, body) is not None else None
+
+    async def keep(self, kind: str, body: dict, raw: str, db: Database, inbox: InboxWriter,
+                   client: AsyncWebClient) -> dict | None:
+        """Keep the request (inbox, or its own transaction), then say what to ack with. The same for a
+        request through Bolt (Socket Mode) and one the HTTP front routes itself (bot/web.py)."""
+        if _REFUSED_IN_RAW.search(raw):   # rare: look before walking the payload
+            body = clean(body)
+        route = self.find(kind, body)
+        if route is None:
+            return None
+        if route.own_ack:
+            return await answer(route, db, body, client)
+        if route.check is not None:
+            checked = await _checked(route, body)
+            if checked:
+                return checked
+        fresh = await inbox.put(dedup_key(kind, body), team_of(body) or "", kind, route_key(kind, body) or "",
+                                body, priority=0 if route.opens_view or kind in ("command", "action") else 1)
+        if not fresh:
+            log.info("repeat delivery of %s %s ignored", kind, dedup_key(kind, body))
+        return None
 
 
 class _CapturedAck:
@@ -174,25 +184,28 @@ def _gate(db: Database) -> asyncio.Semaphore:
     return _gates[key]
 
 
-async def answer(route: Route, db: Database, ack: AsyncAck, body: dict, real: AsyncWebClient) -> None:
+async def answer(route: Route, db: Database, body: dict, real: AsyncWebClient) -> dict:
     """An own_ack route in the front: run it in a scope, commit, then ack with its answer."""
     async with _gate(db):
-        await _answer(route, db, ack, body, real)
+        return await _answer(route, db, body, real)
 
 
-async def _answer(route: Route, db: Database, ack: AsyncAck, body: dict, real: AsyncWebClient) -> None:
+async def _answer(route: Route, db: Database, body: dict, real: AsyncWebClient) -> dict:
     held = _CapturedAck()
     scope = RequestScope(db)
     try:
         with scope.active():
             await route.call(ack=held, body=body, client=_client(real, body), event=body.get("event"),
                              respond=RecordedRespond(response_url_of(body), team_of(body) or ""))
-        await asyncio.to_thread(scope.commit)
+        if scope.idle:
+            scope.commit()   # nothing to write: no thread, no round trip
+        else:
+            await asyncio.to_thread(scope.commit)
     except Exception as error:
         scope.rollback()
         await _report(db, real, body, error, None)
         held.response = held.response if (held.response or {}).get("response_action") == "errors" else {}
-    await ack(**(held.response or {}))
+    return held.response or {}
 
 
 async def run_request(router: Router, db: Database, real: AsyncWebClient, req: Request) -> None:
