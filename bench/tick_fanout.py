@@ -7,7 +7,15 @@ For each of two runs — no errors, then every 5th chat.postMessage answered 429
 runs a tick one hour before (nothing due), then times the tick at 09:00 that claims, renders and sends
 them all, followed by the ticks that retry the rate-limited ones (each at the instant their
 Retry-After allows), until every reminder is delivered. It then checks that the fake Slack received
-exactly one message per person. The fake Web API (bench/fast_fake_slack.py, zero latency) runs in its
+exactly one message per person.
+
+In the same run, the FLOOR of each: the same N chat.postMessage calls (the message the tick rendered for
+the first person, addressed to each of the N people) sent by a bare asyncio loop with no database —
+the same AsyncWebClient (scheduler/sender.py's open_sender: one keep-alive aiohttp session,
+TCPConnector(limit=100)), the same concurrency (scheduler.engine.CONCURRENCY in flight), against a
+fresh fake with the same 429 pattern; the rate-limited ones are sent again, round after round, until all
+are delivered (the Retry-After waits are not counted, as for the ticks). The table gives the tick's
+reminders/s as a ratio of the floor's (target >= 0.5x). The fake Web API (bench/fast_fake_slack.py, zero latency) runs in its
 own process so it doesn't share the bot's GIL; tests/fake_slack.py validates every payload and tops
 out near 1,100 requests/s here, which would measure the fake rather than the tick.
 """
@@ -32,6 +40,7 @@ import sqlalchemy as sa  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.models import ActionItem, Delivery, DeliveryStatus, Person  # noqa: E402
 from bot.settings import Settings, sqlalchemy_url  # noqa: E402
+from scheduler import engine  # noqa: E402
 from scheduler.engine import tick  # noqa: E402
 from scheduler.sender import open_sender  # noqa: E402
 
@@ -61,8 +70,25 @@ def seed(db: Database, n: int) -> None:
                                                created_at=AT - timedelta(days=3)) for i in range(n)])
 
 
+SAMPLE: dict = {}     # the first message a tick sent (the floor sends the same one)
+
+
+class _Sampling:
+    def __init__(self, sender):
+        self._sender = sender
+
+    def __getattr__(self, name):
+        return getattr(self._sender, name)
+
+    async def send(self, message: dict):
+        if not SAMPLE:
+            SAMPLE.update(message)
+        return await self._sender.send(message)
+
+
 async def run_ticks(db: Database, settings: Settings, n: int) -> tuple[float, int, float]:
-    async with open_sender(settings) as sender:
+    async with open_sender(settings) as real:
+        sender = _Sampling(real)
         await tick(db, sender, AT - timedelta(hours=1))
         started = time.perf_counter()
         report = await tick(db, sender, AT)
@@ -112,6 +138,53 @@ def one_run(label: str, n: int, url: str | None, ratelimit_every: int) -> dict:
             "exactly_once": exactly_once}
 
 
+async def run_floor(settings: Settings, n: int) -> tuple[float, int]:
+    """The N sends alone: same client and session setup, same concurrency, no database."""
+    from slack_sdk.errors import SlackApiError
+
+    assert SAMPLE, "the tick sent nothing to copy"
+    limit = asyncio.Semaphore(engine.CONCURRENCY)
+    async with open_sender(settings) as sender:
+        client = sender.client
+
+        async def one(channel: str) -> bool:
+            async with limit:
+                try:
+                    await client.chat_postMessage(**{**SAMPLE, "channel": channel})
+                    return True
+                except SlackApiError as e:
+                    if e.response.status_code == 429:
+                        return False
+                    raise
+
+        todo = [f"U{i:07d}" for i in range(n)]
+        rounds, spent = 0, 0.0
+        while todo and rounds < 100:
+            t0 = time.perf_counter()
+            ok = await asyncio.gather(*(one(c) for c in todo))
+            spent += time.perf_counter() - t0
+            todo = [c for c, good in zip(todo, ok) if not good]
+            rounds += 1
+    return spent, rounds
+
+
+def one_floor(label: str, n: int, ratelimit_every: int) -> dict:
+    parent, child = multiprocessing.Pipe()
+    fake = multiprocessing.Process(target=fast_fake_slack.serve, args=(child, ratelimit_every), daemon=True)
+    fake.start()
+    api_url = parent.recv()
+    settings = Settings(slack_bot_token="xoxb-bench", slack_api_url=api_url, _env_file=None)
+    spent, rounds = asyncio.run(run_floor(settings, n))
+    parent.send("count")
+    posts, per_channel = parent.recv()
+    parent.send("stop")
+    fake.join(10)
+    once = len(per_channel) == n and all(v == 1 for v in per_channel.values())
+    print(f"  floor, {label}: {n} messages in {spent:.2f} s over {rounds} round(s); {posts} postMessage calls; "
+          f"exactly once: {once}")
+    return {"seconds": spent, "rate": n / spent, "rounds": rounds, "posts": posts, "exactly_once": once}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--people", type=int, default=10_000)
@@ -119,14 +192,21 @@ def main() -> int:
     args = ap.parse_args()
     db_name = "PostgreSQL" if args.database_url else "SQLite"
     print(f"tick fan-out: {args.people} reminders due at {AT.isoformat()} on {db_name}, {os.cpu_count()} cores")
-    rows = [one_run("no errors", args.people, args.database_url, 0),
-            one_run("20 % answered 429", args.people, args.database_url, 5)]
-    print(f"\n| database | run | reminders | seconds | reminders/s | ticks | postMessage calls | exactly once |")
-    print("|---|---|---|---|---|---|---|---|")
+    rows = []
+    for label, every in (("no errors", 0), ("20 % answered 429", 5)):
+        r = one_run(label, args.people, args.database_url, every)
+        r["floor"] = one_floor(label, args.people, every)
+        rows.append(r)
+    print(f"\n| database | run | reminders | tick seconds | tick reminders/s | ticks | postMessage calls | exactly once "
+          f"| floor seconds | floor messages/s | floor rounds | floor calls | ratio (target ≥ 0.5×) |")
+    print("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {db_name} | {r['label']} | {args.people} | {r['seconds']:.2f} | {r['rate']:.0f} | {r['ticks']} | "
-              f"{r['posts']} | {'yes' if r['exactly_once'] else 'NO'} |")
-    return 0 if all(r["exactly_once"] for r in rows) else 1
+        f = r["floor"]
+        ratio = r["rate"] / f["rate"]
+        print(f"| {db_name} | {r['label']} | {args.people:,} | {r['seconds']:.2f} | {r['rate']:,.0f} | {r['ticks']} | "
+              f"{r['posts']:,} | {'yes' if r['exactly_once'] else 'NO'} | {f['seconds']:.2f} | {f['rate']:,.0f} | "
+              f"{f['rounds']} | {f['posts']:,} | {ratio:.2f}× {'pass' if ratio >= 0.5 else '**FAIL**'} |")
+    return 0 if all(r["exactly_once"] and r["floor"]["exactly_once"] for r in rows) else 1
 
 
 if __name__ == "__main__":
