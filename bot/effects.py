@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from . import leases
 from .models import Effect
 from .models.base import UTCDateTime, utcnow
 from .uow import Pending, current
@@ -108,18 +109,9 @@ def claim(db, holder: str, limit: int = 20, now: datetime | None = None) -> list
         t = Effect.__table__
         due = sa.or_(sa.and_(t.c.state == "pending", t.c.next_at <= now),
                      sa.and_(t.c.state == "sending", t.c.lease_until < now))
-        pick = sa.select(t.c.id).where(due).order_by(t.c.priority, t.c.next_at, t.c.id).limit(limit)
-        if dialect.name == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
-        token = f"{holder}:{secrets.token_hex(6)}"
-        if dialect.name != "postgresql" and not s.execute(pick).first():
-            return []   # nothing to take: no write, so no write lock taken from the front (SQLite)
-        rows = s.execute(
-            sa.update(t).where(t.c.id.in_(pick.scalar_subquery())).values(
-                state="sending", lease_token=token, lease_until=now + LEASE,
-                attempts=t.c.attempts + 1, again=False)
-            .returning(t.c.id, t.c.key, t.c.kind, t.c.team_id, t.c.payload, t.c.attempts, t.c.created_at,
-                       t.c.lease_until)).all()
+        token, rows = leases.take(s, t, due, (t.c.priority, t.c.next_at, t.c.id), limit, holder, now, LEASE,
+                                  {"state": "sending", "again": False},
+                                  (t.c.id, t.c.key, t.c.kind, t.c.team_id, t.c.payload, t.c.attempts, t.c.created_at))
     out = []
     for r in rows:
         out.append(Claimed(r.id, r.key, r.kind, r.team_id, json.loads(r.payload), r.attempts, token,

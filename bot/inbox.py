@@ -12,7 +12,6 @@ import asyncio
 import json
 import logging
 import queue
-import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from . import leases
 from .models import Inbound
 from .models.base import UTCDateTime, utcnow
 
@@ -110,17 +110,8 @@ def claim(db, holder: str, limit: int = 8, now: datetime | None = None) -> list[
         dialect = s.get_bind().dialect
         t = Inbound.__table__
         ready = sa.or_(t.c.state == "new", sa.and_(t.c.state == "claimed", t.c.lease_until < now))
-        pick = sa.select(t.c.id).where(ready).order_by(t.c.priority, t.c.id).limit(limit)
-        if dialect.name == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
-        token = f"{holder}:{secrets.token_hex(6)}"
-        if dialect.name != "postgresql" and not s.execute(pick).first():
-            return []   # nothing to take: no write, so no write lock taken from the front (SQLite)
-        rows = s.execute(
-            sa.update(t).where(t.c.id.in_(pick.scalar_subquery()))
-            .values(state="claimed", lease_token=token, lease_until=now + LEASE,
-                    attempts=t.c.attempts + 1)
-            .returning(t.c.id, t.c.kind, t.c.route, t.c.team_id, t.c.body, t.c.attempts, t.c.received_at)).all()
+        token, rows = leases.take(s, t, ready, (t.c.priority, t.c.id), limit, holder, now, LEASE, {"state": "claimed"},
+                                  (t.c.id, t.c.kind, t.c.route, t.c.team_id, t.c.body, t.c.attempts, t.c.received_at))
     reqs = [Request(r.id, r.kind, r.route, r.team_id, json.loads(r.body), token, r.attempts,
                     UTCDateTime().process_result_value(r.received_at, dialect)) for r in rows]
     return sorted(reqs, key=lambda r: r.id)

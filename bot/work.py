@@ -192,7 +192,6 @@ def main(settings: Settings) -> int:
     """`ae-bot worker`: work and reminders only, no HTTP. SIGTERM/SIGINT finish what is held, then exit."""
     import signal
 
-    from .slack_app import web_client   # noqa: F401  (the same client settings as the front)
     from .web import keep_alive
 
     if os.environ.get("AE_BOT_CHILD"):

@@ -7,8 +7,6 @@ A workspace without clients keeps the channel form: the button's channel, or a c
 """
 from __future__ import annotations
 
-import json
-
 from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 

@@ -1,8 +1,6 @@
 """/client add [name] · /client list · /client edit NAME, and the client modal's submission."""
 from __future__ import annotations
 
-import json
-
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 

@@ -1,8 +1,6 @@
 """/goals: the goals modal, and the quarterly review's Done / Not done and "Set this quarter's goals"."""
 from __future__ import annotations
 
-import json
-
 from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 

@@ -1,8 +1,6 @@
 """/task: the quick form, the modal, `/task list`, and the Done button on an item."""
 from __future__ import annotations
 
-import json
-
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
