@@ -20,6 +20,10 @@ from bot.services import clients as clients_service
 from .common import (metadata_of, date_of, learn_person, run, run_now, state_value, team_of, tell, text_of, today,
                      user_of, user_of_select)
 from .tasks import send_item_dm
+from bot.render.problems import modal_errors
+
+from .common import reader
+
 from .routing import Router
 
 PICKER_MAX = 100    # options in a static_select
@@ -82,7 +86,7 @@ async def save_call(ack: AsyncAck, body: dict, client: AsyncWebClient, db: Datab
         logged = await run_now(service.log_call, db, team, user, draft, await today(db, team, user),
                            body["view"].get("id"))
     except InvalidInput as e:
-        await ack(response_action="errors", errors=e.errors)
+        await ack(response_action="errors", errors=modal_errors(e, await reader(db, team_of(body), user_of(body))))
         return
     await ack()
     if not logged.created:

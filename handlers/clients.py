@@ -11,6 +11,10 @@ from bot.render.text import esc
 from bot.services import clients as service
 
 from .common import metadata_of, learn_person, run, state_value, team_of, tell, text_of, user_of, user_of_select
+from bot.render.problems import modal_errors
+
+from .common import reader
+
 from .routing import Router
 
 
@@ -64,7 +68,7 @@ def register(router: Router, db: Database) -> None:
             saved = await run(service.save, db, team, user, parse_client(view, meta), meta.get("client_id"),
                               view.get("id"))
         except InvalidInput as e:
-            await ack(response_action="errors", errors=e.errors)
+            await ack(response_action="errors", errors=modal_errors(e, await reader(db, team_of(body), user_of(body))))
             return
         await ack()
         if saved.repeat:

@@ -19,8 +19,10 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot import effects
 from bot.db import Database
 from bot.errors import UserError
+from bot.i18n import Text, text_for
 from bot.messaging import in_scope
-from bot.services import people
+from bot.render.problems import describe
+from bot.services import people, readers
 
 T = TypeVar("T")
 log = logging.getLogger("ae_bot.handlers")
@@ -186,27 +188,44 @@ def user_of_select(view: dict, block_id: str) -> str | None:
     return (state_value(view, block_id) or {}).get("selected_user")
 
 
-EXPIRED_TRIGGER = ("Slack closed the window for that form before I could open it (I was busy for a moment). "
-                   "Please try again.")
+async def reader(db: Database, team_id: str | None, user_id: str | None,
+                 client: AsyncWebClient | None = None) -> Text:
+    """The `Text` of the person who will read an answer (their language, cached a minute). Given a
+    client, someone we have never seen is looked up first, so a first answer is in their language."""
+    if not team_id or not user_id:
+        return text_for(None)
+    lang = await run_now(readers.person_language, db, team_id, user_id)
+    if lang is None and client is not None:
+        await learn_person(client, db, team_id, user_id)
+        lang = await run_now(readers.person_language, db, team_id, user_id)
+    return text_for(lang)
 
 
-async def report(client: AsyncWebClient | None, body: dict, error: Exception) -> None:
+def expired_trigger(t: Text) -> str:
+    return t("Slack closed the window for that form before I could open it (I was busy for a moment). "
+             "Please try again.")
+
+
+async def report(client: AsyncWebClient | None, body: dict, error: Exception, t: Text | None = None) -> None:
+    t = t or text_for(None)
     if isinstance(error, UserError):
-        await tell(client, body, str(error))
+        await tell(client, body, describe(error, t))
         return
     if isinstance(error, SlackApiError) and error.response.get("error") == "expired_trigger_id":
         # A modal opened more than 3 s after the click (the worker had a backlog): not a bug to chase.
         log.warning("trigger expired before views.open context=%s", context_of(body))
-        await tell(client, body, EXPIRED_TRIGGER)
+        await tell(client, body, expired_trigger(t))
         return
     ref = secrets.token_hex(3).upper()
     log.error("unexpected error ref=%s context=%s", ref, context_of(body), exc_info=error)
-    await tell(client, body, sorry(ref))
+    await tell(client, body, sorry(ref, t))
 
 
-def sorry(ref: str) -> str:
-    return (f"Sorry — that failed (ref {ref}), and nothing was saved. Please try again in a minute; "
-            "if it keeps failing, send this ref to whoever runs ae-bot.")
+def sorry(ref: str, t: Text | None = None) -> str:
+    t = t or text_for(None)
+    return t(
+        "Sorry — that failed (ref {ref}), and nothing was saved. Please try again in a minute; "
+        "if it keeps failing, send this ref to whoever runs ae-bot.", ref=ref)
 
 
 def context_of(body: dict) -> dict:

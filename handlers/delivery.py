@@ -9,7 +9,7 @@ from bot.db import Database
 from bot.effects import Claimed, Failure
 from bot.messaging import SlackPort
 
-from .common import EXPIRED_TRIGGER, deliver_tell, learn_person, sorry
+from .common import deliver_tell, expired_trigger, learn_person, reader, sorry
 from .routing import Router
 
 log = logging.getLogger("ae_bot.handlers")
@@ -42,14 +42,14 @@ def register(router: Router, db: Database) -> None:
                 return
             if f.error in ("expired_trigger_id", "invalid_trigger_id") and user:
                 # The modal came up too late (a backlog): not a bug to chase, but the person must know.
-                await deliver_tell(port.client, user, url, None, EXPIRED_TRIGGER, None)
+                await deliver_tell(port.client, user, url, None, expired_trigger(await reader(db, fx.team_id, user)), None)
                 return
             if method in ("views_open", "views_push") and user:
                 # Its trigger is gone in 3 s: no retry can open it. Say so, with a ref for the log.
                 ref = secrets.token_hex(3).upper()
                 log.error("unexpected error ref=%s context=%s", ref, {"team": fx.team_id, "user": user,
                                                                      "what": fx.payload.get("what")}, exc_info=f)
-                await deliver_tell(port.client, user, url, None, sorry(ref), None)
+                await deliver_tell(port.client, user, url, None, sorry(ref, await reader(db, fx.team_id, user)), None)
                 return
             raise
 

@@ -10,6 +10,10 @@ from bot.render import goals as render
 from bot.services import goals as service
 
 from .common import metadata_of, learn_person, run, team_of, tell, text_of, user_of
+from bot.render.problems import modal_errors
+
+from .common import reader
+
 from .routing import Router
 
 
@@ -37,7 +41,7 @@ def register(router: Router, db: Database) -> None:
         try:
             saved = await run(service.set_goals, db, team, user, meta.get("period") or "", text_of(view, "goals"))
         except InvalidInput as e:
-            await ack(response_action="errors", errors=e.errors)
+            await ack(response_action="errors", errors=modal_errors(e, await reader(db, team_of(body), user_of(body))))
             return
         await ack()
         reply = render.saved_reply(saved.period, saved.goals)

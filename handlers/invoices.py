@@ -12,6 +12,10 @@ from bot.render import invoices as render
 from bot.services import invoices as service
 
 from .common import metadata_of, date_of, is_admin, run, state_value, team_of, tell, text_of, today, user_of
+from bot.render.problems import modal_errors
+
+from .common import reader
+
 from .routing import Router
 
 
@@ -78,7 +82,7 @@ def register(router: Router, db: Database) -> None:
         try:
             card, created = await run(service.issue, db, team, user, admin, _draft(view), view.get("id"))
         except InvalidInput as e:
-            await ack(response_action="errors", errors=e.errors)
+            await ack(response_action="errors", errors=modal_errors(e, await reader(db, team_of(body), user_of(body))))
             return
         await ack()
         if not created:
@@ -114,7 +118,7 @@ def register(router: Router, db: Database) -> None:
             card, changed = await run(service.mark_paid, db, team, user, admin, int(meta["invoice"]),
                                       date_of(view, "paid_on"), await today(db, team, user))
         except InvalidInput as e:
-            await ack(response_action="errors", errors=e.errors)
+            await ack(response_action="errors", errors=modal_errors(e, await reader(db, team_of(body), user_of(body))))
             return
         await ack()
         if meta.get("channel") and meta.get("ts"):   # the message the button was on now says it is paid

@@ -18,6 +18,10 @@ from .common import (deliver_tell, metadata_of, date_of, learn_people, learn_per
                      text_of, today, user_of, user_of_select)
 from .delivery import post_or_join
 from .tasks import send_item_dm
+from bot.render.problems import modal_errors
+
+from .common import reader
+
 from .routing import Router
 
 def parse_draft(view: dict, meta: dict, current: service.MinutesCard | None) -> service.MinutesDraft:
@@ -144,7 +148,7 @@ def register(router: Router, db: Database) -> None:
             service.validate(draft, await today(db, team_of(body), user_of(body)),
                              {i.id: i for i in current.items} if current else None)
         except InvalidInput as e:
-            return {"response_action": "errors", "errors": e.errors}
+            return {"response_action": "errors", "errors": modal_errors(e, await reader(db, team_of(body), user_of(body)))}
         except UserError:
             return None   # not the author any more, say: the work meets it too and tells them
         return None

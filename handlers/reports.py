@@ -78,8 +78,8 @@ def register(router: Router, db: Database) -> None:
             if not f.permanent:
                 raise
             await run(service.post_failed, db, p["team"], p["ae"], p["delivery"], f.error)
-            t = p["tell"]
-            await deliver_tell(port.client, t["user"], t["url"], t["channel"],
+            who = p["tell"]
+            await deliver_tell(port.client, who["user"], who["url"], who["channel"],
                                f"I couldn't post to <#{p['channel']}> ({f.error}). If it's a private channel, "
                                "invite me with `/invite @ae-bot`, then click *Post to channel* again.", None)
             return

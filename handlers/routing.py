@@ -35,7 +35,7 @@ from bot.inbox import InboxWriter, Request
 from bot.messaging import EffectClient, RecordedRespond, SlackPort
 from bot.uow import LeaseLost, RequestScope
 
-from .common import clean, context_of, report, response_url_of, team_of, user_of
+from .common import clean, context_of, reader, report, response_url_of, team_of, user_of
 
 log = logging.getLogger("ae_bot.handlers")
 
@@ -232,7 +232,7 @@ async def _report(db: Database, real: AsyncWebClient, body: dict, error: Excepti
     scope = RequestScope(db, req.id if req else None, req.token if req else None)
     try:
         with scope.active():
-            await report(_client(real, body), body, error)
+            await report(_client(real, body), body, error, await reader(db, team_of(body), user_of(body)))
         await asyncio.to_thread(scope.commit)
     except LeaseLost:
         pass

@@ -15,6 +15,10 @@ from bot.services import people
 from bot.services import settings as service
 
 from .common import metadata_of, run, state_value, team_of, tell, text_of, today, user_of
+from bot.render.problems import modal_errors
+
+from .common import reader
+
 from .routing import Router
 
 log = logging.getLogger("ae_bot.handlers")
@@ -93,7 +97,7 @@ def register(router: Router, db: Database) -> None:
         try:
             cur = await run(service.save, db, team, user, choices, is_admin)
         except InvalidInput as e:
-            await ack(response_action="errors", errors=e.errors)
+            await ack(response_action="errors", errors=modal_errors(e, await reader(db, team_of(body), user_of(body))))
             return
         await ack()
         channel = metadata_of(view).get("channel") or ""

@@ -14,7 +14,10 @@ from bot.render import tasks as render
 from bot.services import minutes as minutes_service
 from bot.services import tasks as service
 
-from .common import (metadata_of, date_of, learn_people, run, team_of, tell, text_of, today, user_of,
+from bot.render.problems import modal_errors
+from bot.services import readers
+
+from .common import (metadata_of, date_of, learn_people, reader, run, team_of, tell, text_of, today, user_of,
                      user_of_select)
 from .routing import Router
 
@@ -33,6 +36,11 @@ async def _origin(db: Database, item: ActionItem) -> tuple[str, str | None] | No
     return card.minutes.title, card.minutes.permalink
 
 
+async def _name(db: Database, item: ActionItem) -> str | None:
+    """The owner's name for a notification text (which shows no mentions), when we know it."""
+    return await run(readers.person_name, db, item.team_id, item.owner_id)
+
+
 def register(router: Router, db: Database) -> None:
     @router.effect("item_dm")
     async def deliver_item_dm(fx: Claimed, port: SlackPort):
@@ -40,7 +48,9 @@ def register(router: Router, db: Database) -> None:
         item = await run(service.get, db, fx.payload["team"], fx.payload["item"])
         if item.dm_ts:
             return
-        posted = await port.post(fx.key, {"channel": item.owner_id, **render.item_dm(item, await _origin(db, item))},
+        t = await reader(db, item.team_id, item.owner_id, port.client)
+        posted = await port.post(fx.key, {"channel": item.owner_id,
+                                          **render.item_dm(item, t, await _origin(db, item))},
                                  recovering=fx.recovering, since=fx.created_at)
         await run(service.set_dm, db, item.team_id, item.id, posted["channel"], posted["ts"])
 
@@ -48,35 +58,38 @@ def register(router: Router, db: Database) -> None:
     async def refresh_item_dm(fx: Claimed, port: SlackPort):
         item = await run(service.get, db, fx.payload["team"], fx.payload["item"])
         if item.dm_channel and item.dm_ts:
+            t = await reader(db, item.team_id, item.owner_id, port.client)
             await port.call("chat_update", {"channel": item.dm_channel, "ts": item.dm_ts,
-                                            **render.item_dm(item, await _origin(db, item))})
+                                            **render.item_dm(item, t, await _origin(db, item))})
 
     @router.command("/task", own_ack=True)
     async def task_command(ack: AsyncAck, body: dict, respond: AsyncRespond, client: AsyncWebClient):
         text = (body.get("text") or "").strip()
         team, user = team_of(body), user_of(body)
+        t = await reader(db, team, user, client)
         if text.lower() == "list":
             await ack()
-            await respond(response_type="ephemeral", **render.task_list(await run(service.open_for, db, team, user)))
+            await respond(response_type="ephemeral",
+                          **render.task_list(await run(service.open_for, db, team, user), t))
             return
         if not text:
             await ack()
-            await client.views_open(trigger_id=body["trigger_id"], view=render.task_modal(body["channel_id"]))
+            await client.views_open(trigger_id=body["trigger_id"], view=render.task_modal(body["channel_id"], t))
             return
+        day = await today(db, team, user)
         try:
-            quick = service.parse_quick(text)
+            quick = service.parse_quick(text, day)
         except InvalidInput as e:
-            await ack(**render.usage(str(e)))
+            await ack(**render.usage(e.problem, t))
             return
         await ack()
         try:
-            item = await run(service.create, db, team, user, quick.owner_id, quick.text, quick.due_on,
-                             await today(db, team, user))
+            item = await run(service.create, db, team, user, quick.owner_id, quick.text, quick.due_on, day)
         except InvalidInput as e:
-            await respond(response_type="ephemeral", **render.usage(str(e)))
+            await respond(response_type="ephemeral", **render.usage(e.problem, t))
             return
         await send_item_dm(client, db, item)
-        await respond(response_type="ephemeral", **render.created_reply(item))
+        await respond(response_type="ephemeral", **render.created_reply(item, t, await _name(db, item)))
         await learn_people(client, db, team, [user, item.owner_id])
 
     @router.view(render.TASK_CALLBACK, own_ack=True)
@@ -86,13 +99,13 @@ def register(router: Router, db: Database) -> None:
             item = await run(service.create, db, team, user, user_of_select(view, "item_0_owner"),
                              text_of(view, "item_0_text"), date_of(view, "item_0_due"), await today(db, team, user))
         except InvalidInput as e:
-            await ack(response_action="errors", errors=e.errors)
+            await ack(response_action="errors", errors=modal_errors(e, await reader(db, team, user)))
             return
         await ack()
         await send_item_dm(client, db, item)
         await learn_people(client, db, team, [user, item.owner_id])
         channel = metadata_of(view).get("channel")
-        reply = render.created_reply(item)
+        reply = render.created_reply(item, await reader(db, team, user), await _name(db, item))
         if channel:
             await tell(client, {"user": {"id": user}, "channel": {"id": channel}}, reply["text"], reply["blocks"])
 
@@ -101,7 +114,7 @@ def register(router: Router, db: Database) -> None:
         team, user = team_of(body), user_of(body)
         item, changed = await run(service.complete, db, team, user, int(body["actions"][0]["value"]))
         if not changed:
-            await tell(client, body, "That item is already done. 👍")
+            await tell(client, body, render.already_done(await reader(db, team, user)))
         if changed:
             effects.record("item_dm_refresh", {"team": team, "item": item.id}, key=f"dmrefresh:item:{item.id}",
                            team_id=team, coalesce=True)
@@ -109,7 +122,7 @@ def register(router: Router, db: Database) -> None:
         if changed and clicked.get("message_ts") and clicked.get("message_ts") != item.dm_ts:
             # Done clicked on a reminder: that message shows it too.
             await client.chat_update(channel=clicked["channel_id"], ts=clicked["message_ts"],
-                                     **render.done_notice(item))
+                                     **render.done_notice(item, await reader(db, team, item.owner_id)))
         if changed and item.minutes_id:
             from .minutes import refresh_summary
             await refresh_summary(client, db, team, item.minutes_id)

@@ -18,6 +18,10 @@ from bot.services import workorders as service
 
 from .common import deliver_tell, metadata_of, response_url_of, date_of, is_admin, learn_person, run, state_value, team_of, tell, text_of, today, user_of
 from .delivery import post_or_join
+from bot.render.problems import modal_errors
+
+from .common import reader
+
 from .routing import Router
 
 _CANT_POST = ("not_in_channel", "channel_not_found", "method_not_supported_for_channel_type", "is_archived")
@@ -102,8 +106,8 @@ def _deliverers(router: Router, db: Database) -> None:
         except Failure as f:
             if f.error not in _CANT_POST:
                 raise
-            t = p["tell"]
-            await deliver_tell(port.client, t["user"], t["url"], t["channel"], render.not_posted(p["channel"], wo.number),
+            who = p["tell"]
+            await deliver_tell(port.client, who["user"], who["url"], who["channel"], render.not_posted(p["channel"], wo.number),
                                None)
             return
         await run(service.set_signoff_message, db, p["team"], wo.id, posted["channel"], posted["ts"])
@@ -116,7 +120,7 @@ async def _submit(ack: AsyncAck, client: AsyncWebClient, body: dict, fn, *args):
     try:
         result = await run(fn, *args)
     except InvalidInput as e:
-        await ack(response_action="errors", errors=e.errors)
+        await ack(response_action="errors", errors=modal_errors(e, await reader(args[0], team_of(body), user_of(body))))
         return None
     except UserError as e:
         await ack()
@@ -147,7 +151,7 @@ def register(router: Router, db: Database) -> None:
         try:
             service.validate(draft, await today(db, team, user))
         except InvalidInput as e:
-            await ack(response_action="errors", errors=e.errors)
+            await ack(response_action="errors", errors=modal_errors(e, await reader(db, team_of(body), user_of(body))))
             return
         await ack()
         card, created = await run(service.create, db, team, user, draft, None, view.get("id"))

@@ -27,9 +27,10 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
     """Each test is a freshly started bot: nothing cached in this process from the test before."""
-    from bot.services import people
+    from bot.services import people, readers
 
     people._zones.clear()
+    readers.forget_all()
     yield
 
 

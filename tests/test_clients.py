@@ -346,8 +346,8 @@ def test_each_client_gets_its_report_on_its_own_day_and_time_in_its_aes_zone(rhy
     assert len(sent) == 3 and sent[2].params["channel"] == "U0SEOUL"
     kimchi_dm = sent[2]
     head = kimchi_dm.params["blocks"][1]["text"]["text"]
-    assert head.startswith("📊 *Weekly report — Kimchi Co (<#C0KIMCHI>)*") and "|2026-11-26>" in head
-    assert "|2026-12-02>" in head                 # the seven days before that Thursday
+    assert head.startswith("📊 *Weekly report — Kimchi Co (<#C0KIMCHI>)*") and "|Nov 26, 2026>" in head
+    assert "|Dec 2, 2026>" in head                 # the seven days before that Thursday
     meetings = section_starting(kimchi_dm, "*Meetings held (2)*")
     assert "Shoot plan" in meetings and "Casting" in meetings and "Too early" not in meetings
     assert json.loads(button_value(kimchi_dm, report_render.POST)) == {
@@ -389,8 +389,8 @@ def test_the_report_lists_the_weeks_calls_and_their_follow_ups(rhythm):
     tick(rhythm, 2026, 12, 2, 9, 0)               # Wednesday 10:00 CET
     [dm] = reports_to(rhythm, "U0AE")
     calls = section_starting(dm, "*Calls (3)*")
-    assert "25 min with Marta (<@U0AE>): Spoke with Marta." in calls and "|2026-11-27>" in calls
-    assert "25 min with Luis" in calls and "|2026-12-01>" in calls and "5 min with Ines" in calls
+    assert "25 min with Marta (<@U0AE>): Spoke with Marta." in calls and "|Nov 27, 2026>" in calls
+    assert "25 min with Luis" in calls and "|Dec 1, 2026>" in calls and "5 min with Ines" in calls
     whole = blocks_text(dm)
     assert "Before the week" not in whole and "On report day" not in whole and "Beta's buyer" not in whole
     assert "Send the revised quote" in section_starting(dm, "*Open (1)*")   # the call's follow-up

@@ -105,7 +105,7 @@ def test_bad_quick_input_gets_one_line_usage_and_writes_nothing(bot, slack):
         assert "/task @person" in answer and "\n" not in answer, (text, answer)
     bot.command("/task", "<@U0BOB> x by 2020-01-01")
     past = slack.wait_for("response_url")[0]
-    assert past.params["response_type"] == "ephemeral" and "2020-01-01 is in the past" in past.params["text"]
+    assert past.params["response_type"] == "ephemeral" and "Jan 1, 2020 is in the past" in past.params["text"]
     assert rows(bot) == [] and rows(bot, AuditEvent) == [] and slack.calls_to("chat.postMessage") == []
 
     task(bot, slack, "<@U0BOB> call the printer by phone")        # "by phone" is not a date

@@ -171,7 +171,7 @@ def test_the_draft_lists_the_weeks_meetings_decisions_items_and_pending_signoffs
     dm = next(c for c in sent if "C0CLIENT" in c.text)
 
     meetings = section_starting(dm, "*Meetings held (2)*")
-    assert "Kick-off" in meetings and "(Client meeting)" in meetings and "|2026-11-24>" in meetings
+    assert "Kick-off" in meetings and "(Client meeting)" in meetings and "|Nov 24, 2026>" in meetings
     assert "Site visit at the plant" in meetings and "(Site visit)" in meetings
     assert "Budget review" not in meetings                           # held before the week
     decisions = section_starting(dm, "*Decisions*")
@@ -180,9 +180,9 @@ def test_the_draft_lists_the_weeks_meetings_decisions_items_and_pending_signoffs
     done = section_starting(dm, "*Action items done (1)*")
     assert "Draft the brief" in done and "<@U0ALICE>" in done
     overdue = section_starting(dm, "*Overdue (1)*")
-    assert "Send the media plan" in overdue and "was due <!date^" in overdue and "|2026-11-26>" in overdue
+    assert "Send the media plan" in overdue and "was due <!date^" in overdue and "|Nov 26, 2026>" in overdue
     open_ = section_starting(dm, "*Open (2)*")
-    assert "Book the studio" in open_ and "|2026-12-04>" in open_ and "Call the printer" in open_
+    assert "Book the studio" in open_ and "|Dec 4, 2026>" in open_ and "Call the printer" in open_
     pending = section_starting(dm, "*Sign-offs pending (2)*")
     assert "Kick-off" in pending and "Budget review" in pending and "waiting for <@U0BOB>" in pending
     assert "Site visit" not in pending                                # fully signed

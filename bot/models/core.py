@@ -45,6 +45,7 @@ class Person(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     tz: Optional[str] = Field(default=None, max_length=64)
     locale: Optional[str] = Field(default=None, max_length=32)
+    language: Optional[str] = Field(default=None, max_length=8)   # chosen in /ae settings; else from locale
     tz_override: Optional[str] = Field(default=None, max_length=64)
     refreshed_at: Optional[datetime] = _ts(default=None)
     # Reminder preferences (/ae settings, /ae away): rules opted out of, "HH:MM" per rule, a holiday.

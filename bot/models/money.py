@@ -35,6 +35,7 @@ class Client(SQLModel, table=True):
     report_time: str = Field(default="12:00", max_length=5)
     call_days: str = Field(default="mon,thu", max_length=40)
     payment_terms_days: int = 45
+    language: Optional[str] = Field(default=None, max_length=8)   # what its channel posts are written in
     created_by: str = Field(max_length=32)
     created_at: datetime = _ts(default_factory=utcnow)
 

@@ -55,11 +55,12 @@ class SchedulerState(SQLModel, table=True):
 
 
 class Workspace(SQLModel, table=True):
-    """Per-workspace settings: the time zone of channel digests."""
+    """Per-workspace settings: the time zone of channel digests, the language of channel posts."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32, unique=True)
     tz: str = Field(default="UTC", max_length=64)
+    language: Optional[str] = Field(default=None, max_length=8)
 
 
 class CallLog(SQLModel, table=True):

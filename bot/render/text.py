@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 
+from babel.dates import format_datetime
+
+from ..i18n import Text, text_for
+
 SECTION_MAX = 3000   # characters of a section's text
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
@@ -30,20 +34,22 @@ def mention(user_id: str) -> str:
     return f"<@{user_id}>"
 
 
-def mentions(user_ids: list[str]) -> str:
-    return ", ".join(mention(u) for u in user_ids) or "nobody"
+def mentions(user_ids: list[str], t: Text | None = None) -> str:
+    t = t or text_for("en")
+    return t.join([mention(u) for u in user_ids]) or t("nobody")
 
 
-def day(d: date) -> str:
-    """A calendar date that Slack shows in the reader's own format (noon UTC keeps the day)."""
+def day(d: date, t: Text | None = None) -> str:
+    """A calendar date that Slack shows in the reader's own format (noon UTC keeps the day); the
+    fallback (notifications, old clients) in the reader's language."""
     unix = int(datetime.combine(d, time(12), tzinfo=timezone.utc).timestamp())
-    return f"<!date^{unix}^{{date_short_pretty}}|{d.isoformat()}>"
+    return f"<!date^{unix}^{{date_short_pretty}}|{(t or text_for('en')).date(d)}>"
 
 
-def moment(t: datetime) -> str:
+def moment(at: datetime, t: Text | None = None) -> str:
     """An instant that Slack shows in each reader's own time zone."""
-    unix = int(t.timestamp())
-    fallback = t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    unix = int(at.timestamp())
+    fallback = format_datetime(at, "medium", tzinfo=timezone.utc, locale=(t or text_for("en")).locale) + " UTC"
     return f"<!date^{unix}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
@@ -63,7 +69,7 @@ def button(text: str, action_id: str, value: str = "", style: str | None = None)
     return b
 
 
-def packed_sections(title: str, lines: list[str], max_sections: int) -> list[dict]:
+def packed_sections(title: str, lines: list[str], max_sections: int, t: Text | None = None) -> list[dict]:
     """Pack lines into as few sections as fit; past `max_sections`, say how many were left out."""
     blocks: list[dict] = []
     current = title
@@ -71,7 +77,8 @@ def packed_sections(title: str, lines: list[str], max_sections: int) -> list[dic
         line = fit(line, SECTION_MAX - 200)[0]
         if len(current) + 1 + len(line) > SECTION_MAX:
             if len(blocks) + 1 >= max_sections:
-                current += f"\n…and {len(lines) - i} more"
+                t = t or text_for("en")
+                current += "\n" + t.plural("…and {n} more", "…and {n} more", len(lines) - i)
                 break
             blocks.append(section(current))
             current = line

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from ..db import Database
 from ..models import Person, utcnow
+from . import readers
 
 REFRESH_AFTER = timedelta(days=1)
 
@@ -48,6 +49,7 @@ def remember(db: Database, team_id: str, user_id: str, *, name: str = "", tz: st
             if attempt == 2:
                 raise
     forget(team_id, user_id)
+    readers.forget("person", team_id, user_id)
     return p
 
 

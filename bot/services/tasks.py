@@ -8,17 +8,13 @@ from datetime import date
 from sqlmodel import select
 
 from ..db import Database
-from ..errors import InvalidInput, NotAllowed, NotFound
+from ..daywords import looks_like_day, parse_day
+from ..errors import InvalidInput, NotAllowed, NotFound, Problem, User
 from ..models import ActionItem, ItemStatus, Minutes, utcnow
 from . import audit
 from .minutes import ITEM_TEXT_MAX
 
-USAGE = "Usage: `/task @person what to do [by YYYY-MM-DD]` — or `/task` for a form, `/task list` for your open items."
-
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.S)
-# A trailing "by X" that is a date attempt (not "by phone"): digits or day words.
-_DATEISH = re.compile(r"\d|^(today|tonight|tomorrow|yesterday|mon|tue|wed|thu|fri|sat|sun|next|this|eod|eow|end)",
-                      re.I)
 
 
 def _split_last(text: str) -> tuple[str, str]:
@@ -35,26 +31,24 @@ class QuickTask:
     due_on: date | None
 
 
-def parse_quick(text: str) -> QuickTask:
-    """Parse `@person what to do [by YYYY-MM-DD]`; raise InvalidInput with a one-line usage."""
+def parse_quick(text: str, today: date) -> QuickTask:
+    """Parse `@person what to do [by DATE]` (an ISO date, or a day word in any of our languages)."""
     m = _MENTION.match(text.strip())
     if not m:
-        raise InvalidInput({"text": "Who is it for? Start with an @mention. " + USAGE})
+        raise InvalidInput.one("text", "task_no_owner")
     owner, rest = m.group(1), m.group(2).strip()
     due = None
     # The trailing "by X", found by splitting rather than a regex anchored at the end, whose
     # backtracking grows with the square of a run of spaces.
     head, word = _split_last(rest)
     before, by_word = _split_last(head)
-    if by_word.lower() == "by" and word and _DATEISH.search(word):
-        try:
-            due = date.fromisoformat(word)
-        except ValueError:
-            raise InvalidInput({"due": f"I can't read the date “{word[:40]}”; write it as YYYY-MM-DD. "
-                                       + USAGE}) from None
+    if by_word.lower() == "by" and word and looks_like_day(word):
+        due = parse_day(word, today)
+        if due is None:
+            raise InvalidInput.one("due", "task_bad_date", word=word[:40])
         rest = before.strip()
     if not rest:
-        raise InvalidInput({"text": "Say what is to be done. " + USAGE})
+        raise InvalidInput.one("text", "task_no_text")
     return QuickTask(owner, rest, due)
 
 
@@ -63,13 +57,13 @@ def create(db: Database, team_id: str, creator_id: str, owner_id: str | None, te
     errors = {}
     text = (text or "").strip()
     if not text:
-        errors["item_0_text"] = "Say what is to be done."
+        errors["item_0_text"] = Problem("task_no_text")
     elif len(text) > ITEM_TEXT_MAX:
-        errors["item_0_text"] = f"Keep an action item under {ITEM_TEXT_MAX:,} characters."
+        errors["item_0_text"] = Problem("task_text_too_long", {"limit": ITEM_TEXT_MAX})
     if not owner_id:
-        errors["item_0_owner"] = "Pick who owns this action item."
+        errors["item_0_owner"] = Problem("task_owner_required")
     if due_on and due_on < today:
-        errors["item_0_due"] = f"{due_on:%Y-%m-%d} is in the past; pick today or later."
+        errors["item_0_due"] = Problem("due_in_past", {"date": due_on})
     if errors:
         raise InvalidInput(errors)
     with db.transaction() as s:
@@ -86,13 +80,12 @@ def complete(db: Database, team_id: str, user_id: str, item_id: int) -> tuple[Ac
         item = s.exec(select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.id == item_id)
                       .with_for_update()).first()
         if item is None or item.status == ItemStatus.cancelled:
-            raise NotFound("That action item no longer exists (it may have been removed in an edit).")
+            raise NotFound("item_gone")
         allowed = {item.owner_id, item.creator_id}
         if item.minutes_id:
             allowed.add(s.get(Minutes, item.minutes_id).author_id)
         if user_id not in allowed:
-            raise NotAllowed(f"Only <@{item.owner_id}>, who owns this item, or <@{item.creator_id}> "
-                             "can mark it done.")
+            raise NotAllowed("item_not_yours", owner=User(item.owner_id), creator=User(item.creator_id))
         if item.status == ItemStatus.done:
             return item, False
         item.status, item.done_at, item.done_by = ItemStatus.done, utcnow(), user_id
@@ -105,7 +98,7 @@ def get(db: Database, team_id: str, item_id: int) -> ActionItem:
     with db.transaction() as s:
         item = s.exec(select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.id == item_id)).first()
         if item is None:
-            raise NotFound("That action item no longer exists.")
+            raise NotFound("item_gone")
         return item
 
 

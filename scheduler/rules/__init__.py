@@ -9,6 +9,7 @@ from typing import Iterable, Protocol
 
 from sqlmodel import Session, select
 
+from bot.i18n import Text, choose, language_of, text_for
 from bot.models import Delivery, Person, Workspace
 
 from ..clock import hhmm
@@ -34,6 +35,7 @@ class Context:
     _people: dict = field(default_factory=dict)
     _loaded: set = field(default_factory=set)
     _zones: dict = field(default_factory=dict)
+    _languages: dict = field(default_factory=dict)
 
     def person(self, team_id: str, user_id: str) -> Person | None:
         if team_id not in self._loaded:
@@ -53,6 +55,21 @@ class Context:
         """A person's zone; the workspace's until Slack has told us theirs."""
         p = self.person(team_id, user_id)
         return p.time_zone if p and (p.tz or p.tz_override) else self.workspace_tz(team_id)
+
+    def text(self, team_id: str, user_id: str) -> Text:
+        """What a person reads a reminder in: their chosen language, else their Slack locale's."""
+        p = self.person(team_id, user_id)
+        return text_for(choose(p.language, language_of(p.locale)) if p else self.workspace_language(team_id))
+
+    def workspace_language(self, team_id: str) -> str:
+        if team_id not in self._languages:
+            w = self.s.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
+            self._languages[team_id] = choose(w.language if w else None)
+        return self._languages[team_id]
+
+    def channel_text(self, team_id: str, client_language: str | None = None) -> Text:
+        """What a channel post reads in: its client's language where set, else the workspace's."""
+        return text_for(choose(client_language) if client_language else self.workspace_language(team_id))
 
     def time_for(self, team_id: str, user_id: str, rule: str, default: tuple[int, int]) -> tuple[int, int]:
         import json
