@@ -20,6 +20,10 @@ install the app; SLACK_SIGNING_SECRET is under Basic Information → App Credent
 Mode set SLACK_APP_TOKEN to an app-level token (xapp-…) with connections:write, made under
 Basic Information → App-Level Tokens. See README.md, "Create the Slack app"."""
 
+TEAMS_MISSING = """set {names}: TEAMS_APP_ID is the bot's Microsoft App ID and TEAMS_APP_PASSWORD a client
+secret of it (Azure portal → your Azure Bot → Configuration, or the Teams Developer Portal → Tools →
+Bot management); TEAMS_TENANT_ID only for a single-tenant bot. See README.md, "Create the Teams app"."""
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ae-bot", description="The account executive's assistant for Slack.")
@@ -29,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("worker", help="work and reminders only, no HTTP (scale out on PostgreSQL)")
     tick = sub.add_parser("tick", help="run one reminder tick at an instant, then exit")
     tick.add_argument("--at", required=True, help="ISO-8601 instant, e.g. 2026-11-30T12:00:00+01:00")
+    tp = sub.add_parser("teams", help="Microsoft Teams commands")
+    tp.add_argument("action", choices=["package"])
+    tp.add_argument("--out", default="ae-bot-teams.zip", help="where to write the app package")
+    tp.add_argument("--domain", default=None, help="the host serving /api/messages (validDomains)")
     dbp = sub.add_parser("db", help="database commands")
     dbp.add_argument("action", choices=["upgrade"])
     args = parser.parse_args(argv)
@@ -39,10 +47,22 @@ def main(argv: list[str] | None = None) -> int:
         Database(settings.database_url).upgrade()
         print("database is up to date")
         return 0
+    if args.cmd == "teams":
+        from pathlib import Path
+
+        from .teams.package import PackageError, write
+
+        try:
+            out = write(Path(args.out), settings.teams_app_id, args.domain)
+        except PackageError as e:
+            print(f"ae-bot teams package: {e}", file=sys.stderr)
+            return 2
+        print(f"wrote {out}: upload it in Teams → Apps → Manage your apps → Upload an app")
+        return 0
     if args.cmd == "tick":
         return _tick(settings, args.at)
     if args.cmd == "worker":
-        if not settings.slack_bot_token:
+        if not settings.slack_bot_token and not settings.teams:   # a Teams-only worker needs no Slack token
             print(MISSING.format(names="SLACK_BOT_TOKEN", verb="is", them="it"), file=sys.stderr)
             return 2
         from .work import main as work
@@ -76,12 +96,28 @@ def _tick(settings: Settings, at: str) -> int:
     return 0
 
 
+def _slack_missing(missing: list[str]) -> str:
+    many = len(missing) > 1
+    return MISSING.format(names=" and ".join(missing), verb="are" if many else "is", them="them" if many else "it")
+
+
+def _refusal(settings: Settings) -> str | None:
+    """Why `ae-bot run` can't start (Slack only, Teams only, or both), naming what is missing for each."""
+    teams_started = bool(settings.teams_app_id or settings.teams_app_password)
+    if not settings.slack and not teams_started:
+        return (_slack_missing(settings.missing_for_run()) + "\n\nOr, for Microsoft Teams: "
+                + TEAMS_MISSING.format(names=" and ".join(settings.missing_for_teams())))
+    if settings.slack and settings.missing_for_run():
+        return _slack_missing(settings.missing_for_run())
+    if teams_started and settings.missing_for_teams():
+        return "ae-bot can't start Teams: " + TEAMS_MISSING.format(names=" and ".join(settings.missing_for_teams()))
+    return None
+
+
 def _run(settings: Settings) -> int:
-    missing = settings.missing_for_run()
-    if missing:
-        many = len(missing) > 1
-        print(MISSING.format(names=" and ".join(missing), verb="are" if many else "is",
-                             them="them" if many else "it"), file=sys.stderr)
+    refusal = _refusal(settings)
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 2
     db = Database(settings.database_url)
     db.upgrade()
@@ -91,7 +127,17 @@ def _run(settings: Settings) -> int:
     # This process keeps each request and acks; the worker process does the work behind the acks and
     # ticks the reminders. They share nothing but the database.
     supervisor = Supervisor().start()
-    app = create_app(settings, db)
+    app = create_app(settings, db) if settings.slack else None
+    teams = None
+    if settings.teams:
+        from .teams.front import TeamsFront
+
+        teams = TeamsFront(settings, db)
+    if settings.socket_mode and teams is not None:
+        print("Teams needs HTTP (/api/messages): run Slack over HTTP (unset SLACK_APP_TOKEN, set "
+              "SLACK_SIGNING_SECRET) to serve both from one process.", file=sys.stderr)
+        supervisor.stop()
+        return 2
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -122,8 +168,9 @@ def _run(settings: Settings) -> int:
 
     from .web import create_web
 
-    web = create_web(app, db, supervisor=supervisor)
-    log.info("serving HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
+    web = create_web(app, db, supervisor=supervisor, teams=teams)
+    log.info("serving HTTP on port %s:%s%s GET /healthz", settings.port, " POST /slack/events," if app else "",
+             " POST /api/messages," if teams else "")
     uvicorn.run(web, host="0.0.0.0", port=settings.port, log_level="warning", access_log=False)
     return 0
 

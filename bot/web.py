@@ -5,6 +5,7 @@ A later Teams front end mounts /api/messages on the same app, in the same proces
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -47,14 +48,17 @@ class Installation:
         return self.team_id
 
 
-def create_web(app: AsyncApp, db: Database, worker=None, supervisor=None, secret: str | None = None) -> Starlette:
+def create_web(app: AsyncApp | None, db: Database, worker=None, supervisor=None, secret: str | None = None,
+               teams=None) -> Starlette:
     """`worker`: a bot.work.Worker run inside this process (tests, one-process setups); `supervisor`:
-    the worker process `ae-bot run` keeps beside it."""
-    installed = Installation(app.client)
-    router = app.ae_router
-    secret = secret if secret is not None else app.ae_signing_secret
-    if worker is not None:
-        app.inbox.on_written.append(worker.wake)
+    the worker process `ae-bot run` keeps beside it; `teams`: a bot.teams.front.TeamsFront, served on
+    `/api/messages` beside `/slack/events`."""
+    if app is not None:   # Slack (app None: a Teams-only bot)
+        installed = Installation(app.client)
+        router = app.ae_router
+        secret = secret if secret is not None else app.ae_signing_secret
+        if worker is not None:
+            app.inbox.on_written.append(worker.wake)
 
     async def events(request: Request):
         raw = await request.body()
@@ -95,7 +99,9 @@ def create_web(app: AsyncApp, db: Database, worker=None, supervisor=None, secret
         # each may wait on another's row: enough threads that the one holding the lock always gets one.
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=32,
                                                                            thread_name_prefix="ae-bot-front"))
-        async with keep_alive(app.client):
+        if teams is not None:
+            await teams.start()
+        async with (keep_alive(app.client) if app is not None else contextlib.nullcontext()):
             stop, serving = asyncio.Event(), None
             if worker is not None:
                 serving = asyncio.ensure_future(_serve(worker, stop))
@@ -110,8 +116,12 @@ def create_web(app: AsyncApp, db: Database, worker=None, supervisor=None, secret
                     watching.cancel()
                     await asyncio.to_thread(supervisor.stop)
 
-    return Starlette(routes=[Route("/slack/events", events, methods=["POST"]),
-                             Route("/healthz", healthz, methods=["GET"])], lifespan=lifespan)
+    routes = [Route("/healthz", healthz, methods=["GET"])]
+    if app is not None:
+        routes.append(Route("/slack/events", events, methods=["POST"]))
+    if teams is not None:
+        routes.append(Route("/api/messages", teams.endpoint, methods=["POST"]))
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def _ack_response(answer: dict | None) -> Response:

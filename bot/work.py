@@ -42,6 +42,9 @@ class Worker:
         self.router = routes(db)
         self.client = client or effect_client(settings)
         self.port = SlackPort(self.client)
+        # The messaging port per platform; Teams' is built when the worker starts (its SDK app needs
+        # the event loop), and only when Teams is configured.
+        self.ports: dict[str, object] = {"slack": self.port}
         sqlite = db.url.startswith("sqlite")
         # SQLite has one writer: requests one at a time per process (each is one transaction).
         self.requests_at_once = requests_at_once or (1 if sqlite else 8)
@@ -72,6 +75,10 @@ class Worker:
             from scheduler import runner
 
             scheduler = runner.start(self.db, self.settings, port=self.port)
+        if self.settings.teams and "teams" not in self.ports:
+            from .teams.front import teams_port
+
+            self.ports["teams"] = await teams_port(self.settings)
         log.info("worker %s: requests %d at once, effects %d at once", self.holder, self.requests_at_once,
                  self.effects_at_once)
         idle = IDLE_POLL[0]
@@ -150,7 +157,11 @@ class Worker:
             deliver = self.router.deliverers.get(fx.kind)
             if deliver is None:
                 raise Failure(f"no deliverer for {fx.kind}", permanent=True)
-            await deliver(fx, self.port)
+            platform = self.router.platform_of.get(fx.kind, "slack")
+            port = self.ports.get(platform)
+            if port is None:
+                raise Failure(f"{platform} is not configured", permanent=True)
+            await deliver(fx, port)
             if not await asyncio.to_thread(effects.finish, self.db, fx):
                 log.warning("effect %s finished after its lease ran out", fx.key)
         except Failure as f:

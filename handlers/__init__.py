@@ -13,4 +13,7 @@ def routes(db: Database) -> Router:
     router = Router()
     for module in (delivery, minutes, tasks, home, help, goals, settings, reports, calls, invoices, workorders, clients):
         module.register(router, db)
+    from bot.teams import deliver as teams_deliver   # the Teams connector's effects
+
+    teams_deliver.register(router, db)
     return router

@@ -81,6 +81,7 @@ class Router:
     def __init__(self) -> None:
         self.routes: dict[str, dict[str, Route]] = {k: {} for k in KINDS}
         self.deliverers: dict[str, Callable[[Claimed, SlackPort], Awaitable[None]]] = {}
+        self.platform_of: dict[str, str] = {}
 
     def command(self, name: str, **kw):
         return self._add("command", name, **kw)
@@ -94,12 +95,13 @@ class Router:
     def event(self, event_type: str, **kw):
         return self._add("event", event_type, **kw)
 
-    def effect(self, kind: str):
-        """A deliverer `(fx, port)` for effects of `kind`."""
+    def effect(self, kind: str, platform: str = "slack"):
+        """A deliverer `(fx, port)` for effects of `kind`; `port` is that platform's messaging port."""
         def decorate(fn):
             if kind in self.deliverers:
                 raise ValueError(f"two deliverers for effect {kind!r}")
             self.deliverers[kind] = fn
+            self.platform_of[kind] = platform
             return fn
         return decorate
 

@@ -44,14 +44,23 @@ def sign(body: bytes, timestamp: int | None = None, secret: str = SECRET) -> dic
 class BotServer:
     """The real ASGI app under uvicorn, in a thread, on a free loopback port."""
 
-    def __init__(self, db_url: str, slack):
+    def __init__(self, db_url: str, slack, teams=None):
         self.slack = slack
+        extra = {}
+        if teams is not None:   # a tests/fake_teams.FakeTeams: Teams served beside Slack
+            extra = dict(teams_app_id=teams.app_id, teams_app_password=teams.password,
+                         teams_openid_metadata_url=teams.openid_metadata_url, teams_token_url=teams.token_url)
         self.settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_app_token="",
-                                 slack_api_url=slack.api_url, database_url=db_url, _env_file=None)
+                                 slack_api_url=slack.api_url, database_url=db_url, _env_file=None, **extra)
         self.db = Database(db_url)
         self.db.upgrade()
         self.worker = Worker(self.settings, self.db, reminders=False)
-        self.web = create_web(create_app(self.settings, self.db), self.db, worker=self.worker)
+        front = None
+        if teams is not None:
+            from bot.teams.front import TeamsFront
+
+            front = TeamsFront(self.settings, self.db)
+        self.web = create_web(create_app(self.settings, self.db), self.db, worker=self.worker, teams=front)
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
