@@ -39,6 +39,9 @@ def main(spec_path: str) -> None:
         write_po(f, catalog, sort_output=True, omit_header=False, width=100)
     # The header's plural rule is ours (Spanish has two forms here), whatever Babel's default.
     text = path.read_text(encoding="utf-8")
+    # Babel's own Spanish rule has three forms; ours has two: drop the empty third it writes.
+    if lang == "es":
+        text = re.sub(r'\nmsgstr\[2\] ""(?=\n)', "", text)
     text = re.sub(r'"Plural-Forms: [^"]*\\n"', f'"Plural-Forms: {PLURAL_FORMS[lang]}\\\\n"', text, count=1)
     path.write_text(text, encoding="utf-8")
 
