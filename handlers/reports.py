@@ -1,4 +1,7 @@
-"""The weekly report DM's buttons: Post to channel, Edit first (a modal), Snooze 1 h."""
+"""The weekly report DM's buttons: Post to channel, Edit first (a modal), Snooze 1 h.
+
+The AE who clicks reads the answers, the modal and the DM's updates in their own language; what goes
+to the channel reads in the client's language (a client's report) or the channel's (`post_text`)."""
 from __future__ import annotations
 
 import json
