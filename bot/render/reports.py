@@ -77,7 +77,8 @@ def _name(r: WeeklyDraft) -> str:
 def _parts(r: WeeklyDraft, when: Callable[[date], str], link: bool, t: Text) -> list[tuple[str, str, list[str]]]:
     """(budget key, title, lines) for each part of the report; parts with nothing to say are left out,
     except the meetings, whose absence is the news."""
-    meetings = [f"• {when(m.held_on)} — {_title(m, link)} ({_kind(m, t)})" for m in r.meetings]
+    meetings = ["• " + t("{date} — {title} ({kind})", date=when(m.held_on), title=_title(m, link), kind=_kind(m, t))
+                for m in r.meetings]
     cut = " " + t("_(cut — see the minutes)_")
     decisions = [f"• {_title(m, link)}: {fit(esc(m.decisions.strip()), DECISION_MAX, cut)[0]}"
                  for m in r.meetings if m.decisions.strip()]
