@@ -336,7 +336,7 @@ def test_each_client_gets_its_report_on_its_own_day_and_time_in_its_aes_zone(rhy
     tick(rhythm, 2026, 11, 30, 18, 0)             # Monday 12:00 in Mexico City
     assert [c.params["channel"] for c in reports_to(rhythm)] == ["U0SEOUL", "U0CDMX"]
     taco_dm = reports_to(rhythm)[1]
-    assert taco_dm.text == "Weekly report for Taco Corp (2026-W49): draft ready"
+    assert taco_dm.text == "Weekly report for Taco Corp (week of Nov 23, 2026): draft ready"
     assert "Menu tasting" in section_starting(taco_dm, "*Meetings held (1)*")
     tick(rhythm, 2026, 12, 3, 6, 59)              # Thursday 15:59 in Seoul
     assert len(reports_to(rhythm)) == 2
@@ -399,7 +399,7 @@ def test_the_report_lists_the_weeks_calls_and_their_follow_ups(rhythm):
     with db.transaction() as s:
         draft = reports_service.draft_for(s, d, "Europe/Madrid")
     text = report_render.edit_modal(draft, d.id)["blocks"][0]["element"]["initial_value"]
-    assert "*Calls (3)*\n• 2026-11-27 — 25 min with Marta" in text
+    assert "*Calls (3)*\n• Nov 27, 2026 — 25 min with Marta" in text
 
 
 def test_a_client_report_posts_to_the_clients_channel_once(rhythm, bot, slack):
@@ -440,5 +440,5 @@ def test_a_week_of_many_long_calls_stays_within_block_kit_limits():
     assert len(dm["blocks"]) <= 50 and _blocks_ok(dm["blocks"], 50)
     text = json.dumps(dm["blocks"])
     assert "Calls (500)" in text and "more" in text and "Big &lt;Client&gt; &amp; Co (<#C0BIG>)" in text
-    assert dm["text"] == "Weekly report for Big &lt;Client&gt; &amp; Co (2026-W49): draft ready"
+    assert dm["text"] == "Weekly report for Big &lt;Client&gt; &amp; Co (week of Nov 23, 2026): draft ready"
     assert len(report_render.edit_modal(draft, 7)["blocks"][0]["element"]["initial_value"]) <= 3000

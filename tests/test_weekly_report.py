@@ -265,7 +265,7 @@ def test_edit_first_opens_the_draft_and_posts_the_edited_text(rhythm, bot, slack
     view = bot.opened_view()
     assert view["callback_id"] == render.EDIT_CALLBACK and json.loads(view["private_metadata"])["d"] == row.id
     initial = view["blocks"][0]["element"]["initial_value"]
-    assert "Kick-off" in initial and "2026-11-24" in initial and "Go with concept B." in initial
+    assert "Kick-off" in initial and "Nov 24, 2026" in initial and "Go with concept B." in initial
     assert "Send the media plan" in initial and "<!date^" not in initial      # plain dates in a text box
     assert len(initial) <= 3000
 

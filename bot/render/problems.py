@@ -42,6 +42,15 @@ MESSAGES: dict[str, str] = {
 
 
     # --- calls, goals, planning, reports, digest ---------------------------------------------------
+    "report_gone": N_("I can't find that weekly report any more. The next one comes with its usual DM."),
+    "report_client_gone": N_("I can't find that client (or its channel) any more. Check it with `/client`."),
+    "report_not_yours": N_("This weekly report is {owner}'s to post. Ask them, or wait for your own."),
+    "report_already_posted": N_("This report is already in <#{channel}> (posted by {person}). Nothing more "
+                                "to do: next week's comes as usual."),
+    "report_nothing_to_snooze": N_("This report is already in <#{channel}> (posted by {person}), so there is "
+                                   "nothing to snooze."),
+    "report_empty": N_("Write the report, or Cancel to keep the draft."),
+    "report_too_long": N_("Keep it under {limit} characters."),
 
 
     # --- settings, people ------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The weekly client report: the AE's DM (draft + buttons), the channel post, the "Edit first" modal.
 
-Pure functions from a WeeklyDraft to Block Kit. The same draft renders two ways: blocks (dates that
-Slack shows in each reader's format) and plain text for the edit modal (ISO dates, which read well
-in a text box and after posting).
+Pure functions from a WeeklyDraft to Block Kit, in the language of whoever reads it (`t`): the AE
+reads the DM and the modal; the channel post reads in the client's (or the channel's) language. The
+same draft renders two ways: blocks (dates that Slack shows in each reader's format) and plain text
+for the edit modal (dates written out, since a text box shows no `<!date^…>`).
 """
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 
+from ..i18n import N_, Text, text_for
 from ..models import ActionItem, CallLog, MeetingKind, Minutes
 from ..services.reports import Posted, WeeklyDraft
-from .minutes import KIND_LABELS
 from .text import (MESSAGE_BLOCKS, SECTION_MAX, button, context, day, esc, fit, mention, mentions, moment,
                    packed_sections, plain, section)
 
@@ -24,30 +25,48 @@ DECISION_MAX = 400                 # per set of minutes: the report points to th
 # Sections per part of the report; with the DM's own 3 blocks this stays far below 50.
 BUDGET = {"meetings": 6, "decisions": 6, "calls": 4, "done": 4, "open": 5, "overdue": 5, "pending": 5}
 OUTCOME_MAX = 300                  # per call: the call log keeps the rest
-
-
-def _iso(d: date) -> str:
-    return d.isoformat()
+# The /minutes form's words for each kind (bot/render/minutes.py), marked here so that the report
+# reads them in its reader's language.
+KINDS = {
+    MeetingKind.client_meeting: N_("Client meeting"),
+    MeetingKind.internal_meeting: N_("Internal meeting"),
+    MeetingKind.phone_call: N_("Phone call"),
+    MeetingKind.site_visit: N_("Site visit"),
+    MeetingKind.proposal: N_("Proposal"),
+}
 
 
 def _title(m: Minutes, link: bool = True) -> str:
-    t = esc(plain(m.title, 150)).replace("|", "¦")
-    return f"<{m.permalink}|{t}>" if link and m.permalink else f"*{t}*"
+    title = esc(plain(m.title, 150)).replace("|", "¦")
+    return f"<{m.permalink}|{title}>" if link and m.permalink else f"*{title}*"
 
 
-def _kind(m: Minutes) -> str:
+def _kind(m: Minutes, t: Text) -> str:
     kind = m.kind if m.kind in MeetingKind._value2member_map_ else MeetingKind.client_meeting
-    return KIND_LABELS[MeetingKind(kind)]
+    return t(KINDS[MeetingKind(kind)])
 
 
-def _item(i: ActionItem, when: Callable[[date], str], due_word: str = "due") -> str:
-    due = f", {due_word} {when(i.due_on)}" if i.due_on else ""
-    return f"{esc(plain(i.text, 300))} — {mention(i.owner_id)}{due}"
+def _item(i: ActionItem, when: Callable[[date], str], t: Text, overdue: bool = False) -> str:
+    text, owner = esc(plain(i.text, 300)), mention(i.owner_id)
+    if not i.due_on:
+        return f"{text} — {owner}"
+    if overdue:
+        return t("{text} — {owner}, was due {date}", text=text, owner=owner, date=when(i.due_on))
+    return t("{text} — {owner}, due {date}", text=text, owner=owner, date=when(i.due_on))
 
 
-def _call(c: CallLog, when: Callable[[date], str]) -> str:
-    outcome = f": {esc(plain(c.outcome, OUTCOME_MAX))}" if c.outcome.strip() else ""
-    return f"• {when(c.called_on)} — {c.minutes} min with {esc(plain(c.who, 100))} ({mention(c.user_id)}){outcome}"
+def _call(c: CallLog, when: Callable[[date], str], t: Text) -> str:
+    params = dict(date=when(c.called_on), minutes=t.number(c.minutes), who=esc(plain(c.who, 100)),
+                  person=mention(c.user_id))
+    if c.outcome.strip():
+        return "• " + t("{date} — {minutes} min with {who} ({person}): {outcome}",
+                        outcome=esc(plain(c.outcome, OUTCOME_MAX)), **params)
+    return "• " + t("{date} — {minutes} min with {who} ({person})", **params)
+
+
+def channel_ref(channel_id: str) -> str:
+    """A channel as Slack shows it (its name, a link)."""
+    return f"<#{channel_id}>"
 
 
 def _name(r: WeeklyDraft) -> str:
@@ -55,42 +74,50 @@ def _name(r: WeeklyDraft) -> str:
     return f"{esc(plain(r.client_name, 120))} (<#{r.channel_id}>)" if r.client_name else f"<#{r.channel_id}>"
 
 
-def _parts(r: WeeklyDraft, when: Callable[[date], str], link: bool) -> list[tuple[str, str, list[str]]]:
+def _parts(r: WeeklyDraft, when: Callable[[date], str], link: bool, t: Text) -> list[tuple[str, str, list[str]]]:
     """(budget key, title, lines) for each part of the report; parts with nothing to say are left out,
     except the meetings, whose absence is the news."""
-    meetings = [f"• {when(m.held_on)} — {_title(m, link)} ({_kind(m)})" for m in r.meetings]
-    decisions = [f"• {_title(m, link)}: {fit(esc(m.decisions.strip()), DECISION_MAX, ' _(cut — see the minutes)_')[0]}"
+    meetings = ["• " + t("{date} — {title} ({kind})", date=when(m.held_on), title=_title(m, link), kind=_kind(m, t))
+                for m in r.meetings]
+    cut = " " + t("_(cut — see the minutes)_")
+    decisions = [f"• {_title(m, link)}: {fit(esc(m.decisions.strip()), DECISION_MAX, cut)[0]}"
                  for m in r.meetings if m.decisions.strip()]
-    parts = [("meetings", f"*Meetings held ({len(meetings)})*" if meetings else "*No meetings this week.*", meetings)]
+    # Titles are labels with a count ("Meetings held (1)" in English); other languages agree in number.
+    parts = [("meetings", t.plural("*Meetings held ({n})*", "*Meetings held ({n})*", len(meetings))
+              if meetings else t("*No meetings this week.*"), meetings)]
     for key, title, lines in (
-        ("decisions", "*Decisions*", decisions),
-        ("calls", f"*Calls ({len(r.calls)})*", [_call(c, when) for c in r.calls]),
-        ("done", f"*Action items done ({len(r.done)})*", [f"✅ {_item(i, when)}" for i in r.done]),
-        ("overdue", f"*Overdue ({len(r.overdue)})*", [f"⚠️ {_item(i, when, 'was due')}" for i in r.overdue]),
-        ("open", f"*Open ({len(r.open)})*", [f"• {_item(i, when)}" for i in r.open]),
-        ("pending", f"*Sign-offs pending ({len(r.pending)})*",
-         [f"• {_title(p.minutes, link)} ({when(p.minutes.held_on)}) — waiting for {mentions(p.waiting)}"
-          for p in r.pending]),
+        ("decisions", t("*Decisions*"), decisions),
+        ("calls", t.plural("*Calls ({n})*", "*Calls ({n})*", len(r.calls)), [_call(c, when, t) for c in r.calls]),
+        ("done", t.plural("*Action items done ({n})*", "*Action items done ({n})*", len(r.done)),
+         [f"✅ {_item(i, when, t)}" for i in r.done]),
+        ("overdue", t.plural("*Overdue ({n})*", "*Overdue ({n})*", len(r.overdue)),
+         [f"⚠️ {_item(i, when, t, overdue=True)}" for i in r.overdue]),
+        ("open", t.plural("*Open ({n})*", "*Open ({n})*", len(r.open)), [f"• {_item(i, when, t)}" for i in r.open]),
+        ("pending", t.plural("*Sign-offs pending ({n})*", "*Sign-offs pending ({n})*", len(r.pending)),
+         ["• " + t("{title} ({date}) — waiting for {people}", title=_title(p.minutes, link),
+                   date=when(p.minutes.held_on), people=mentions(p.waiting, t)) for p in r.pending]),
     ):
         if lines:
             parts.append((key, title, lines))
     return parts
 
 
-def report_blocks(r: WeeklyDraft) -> list[dict]:
+def report_blocks(r: WeeklyDraft, t: Text | None = None) -> list[dict]:
     """The report itself: what both the DM and the channel post show."""
-    blocks = [section(f"📊 *Weekly report — {_name(r)}*\n{day(r.first)} – {day(r.last)}")]
-    for key, title, lines in _parts(r, day, link=True):
-        blocks += packed_sections(title, lines, max_sections=BUDGET[key])
+    t = t or text_for("en")
+    blocks = [section("📊 " + t("*Weekly report — {name}*", name=_name(r)) + f"\n{day(r.first, t)} – {day(r.last, t)}")]
+    for key, title, lines in _parts(r, lambda d: day(d, t), link=True, t=t):
+        blocks += packed_sections(title, lines, max_sections=BUDGET[key], t=t)
     if r.empty:
-        blocks.append(context("Nothing else to report: no calls, no action items and no sign-offs waiting."))
+        blocks.append(context(t("Nothing else to report: no calls, no action items and no sign-offs waiting.")))
     return blocks[:MESSAGE_BLOCKS - 4]   # the budgets already keep it far below; never let a post fail
 
 
-def report_text(r: WeeklyDraft) -> tuple[str, bool]:
+def report_text(r: WeeklyDraft, t: Text | None = None) -> tuple[str, bool]:
     """The draft as editable text (≤ EDIT_MAX characters); says whether it had to be cut."""
-    paras = [f"*Weekly report — {_name(r)}*\n{_iso(r.first)} – {_iso(r.last)}"]
-    for _, title, lines in _parts(r, _iso, link=False):
+    t = t or text_for("en")
+    paras = [t("*Weekly report — {name}*", name=_name(r)) + f"\n{t.date(r.first)} – {t.date(r.last)}"]
+    for _, title, lines in _parts(r, t.date, link=False, t=t):
         paras.append("\n".join([title, *lines]))
     return fit("\n\n".join(paras), EDIT_MAX)
 
@@ -100,61 +127,72 @@ def _ref(r: WeeklyDraft, delivery_id: int) -> str:
     return json.dumps({"d": delivery_id, "c": r.key, "w": r.week}, separators=(",", ":"))
 
 
-def weekly_dm(r: WeeklyDraft, delivery_id: int, *, snoozed: bool = False, status: str | None = None) -> dict:
+def weekly_dm(r: WeeklyDraft, delivery_id: int, t: Text | None = None, *, snoozed: bool = False,
+              status: str | None = None) -> dict:
     """chat.postMessage / chat.update arguments for the AE's DM. With `status` (posted, snoozed)
     the buttons give way to that line."""
-    intro = ("⏰ Here's your weekly report again, as you asked." if snoozed
-             else "Your weekly report for this client is drafted. Have a look, then post it to the channel.")
-    blocks = [context(intro), *report_blocks(r)]
+    t = t or text_for("en")
+    intro = (t("⏰ Here's your weekly report again, as you asked.") if snoozed
+             else t("Your weekly report for this client is drafted. Have a look, then post it to the channel."))
+    blocks = [context(intro), *report_blocks(r, t)]
     if status:
         blocks.append(context(status))
     else:
         ref = _ref(r, delivery_id)
         blocks.append({"type": "actions", "block_id": "weekly_report_actions", "elements": [
-            button("Post to channel", POST, ref, style="primary"),
-            button("Edit first", EDIT, ref),
-            button("Snooze 1 h", SNOOZE, ref),
+            button(t("Post to channel"), POST, ref, style="primary"),
+            button(t("Edit first"), EDIT, ref),
+            button(t("Snooze 1 h"), SNOOZE, ref),
         ]})
     about = esc(plain(r.client_name, 120)) if r.client_name else f"<#{r.channel_id}>"
-    return {"channel": r.ae_id, "text": f"Weekly report for {about} ({r.week}): draft ready",
+    return {"channel": r.ae_id, "blocks": blocks,
+            "text": t("Weekly report for {name} (week of {date}): draft ready", name=about, date=t.date(r.first))}
+
+
+def posted_line(r: WeeklyDraft, p: Posted, t: Text | None = None) -> str:
+    t = t or text_for("en")
+    return t("✅ Posted to {channel} by {person} at {when}", channel=channel_ref(r.channel_id), person=mention(p.by),
+             when=moment(p.at, t))
+
+
+def snoozed_line(until: datetime, t: Text | None = None) -> str:
+    t = t or text_for("en")
+    return t("😴 Snoozed — I'll bring it back at {when}.", when=moment(until, t))
+
+
+def channel_post(r: WeeklyDraft, poster: str, t: Text | None = None) -> dict:
+    t = t or text_for("en")
+    blocks = [*report_blocks(r, t), context(t("Posted by {person}", person=mention(poster)))]
+    return {"text": t("Weekly report: {first} – {last}", first=t.date(r.first), last=t.date(r.last)),
             "blocks": blocks}
 
 
-def posted_line(r: WeeklyDraft, p: Posted) -> str:
-    return f"✅ Posted to <#{r.channel_id}> by {mention(p.by)} at {moment(p.at)}"
-
-
-def snoozed_line(until: datetime) -> str:
-    return f"😴 Snoozed — I'll bring it back at {moment(until)}."
-
-
-def channel_post(r: WeeklyDraft, poster: str) -> dict:
-    blocks = [*report_blocks(r), context(f"Posted by {mention(poster)}")]
-    return {"text": f"Weekly report {r.first.isoformat()} – {r.last.isoformat()}", "blocks": blocks}
-
-
-def edited_post(text: str, poster: str) -> dict:
+def edited_post(text: str, poster: str, t: Text | None = None) -> dict:
     """The AE's edited text, as written (their own mrkdwn and mentions, so not escaped)."""
+    t = t or text_for("en")
     text = fit(text.strip(), SECTION_MAX)[0]
-    return {"text": text, "blocks": [section(text), context(f"Posted by {mention(poster)}")]}
+    return {"text": text, "blocks": [section(text), context(t("Posted by {person}", person=mention(poster)))]}
 
 
-def edit_modal(r: WeeklyDraft, delivery_id: int) -> dict:
-    text, cut = report_text(r)
+def edit_modal(r: WeeklyDraft, delivery_id: int, t: Text | None = None, post: Text | None = None) -> dict:
+    """The AE's modal (in `t`) around the draft as it would be posted (in `post`, the channel's language)."""
+    t = t or text_for("en")
+    text, cut = report_text(r, post or t)
     blocks = [
-        {"type": "input", "block_id": EDIT_BLOCK, "label": {"type": "plain_text", "text": "Report"},
+        {"type": "input", "block_id": EDIT_BLOCK, "label": {"type": "plain_text", "text": t("Report")},
          "element": {"type": "plain_text_input", "action_id": "value", "multiline": True,
                      "max_length": EDIT_MAX, "initial_value": text}},
-        context(f"Goes to <#{r.channel_id}> as written. The {esc('<@U…>')} codes become names once posted."),
+        context(t("Goes to {channel} as written. The {codes} codes become names once posted.",
+                  channel=channel_ref(r.channel_id), codes=esc("<@U…>"))),
     ]
     if cut:
-        blocks.insert(1, context(f"The draft was longer than {EDIT_MAX:,} characters, so it was cut (“…”). "
-                                 "Post it unedited from the DM to send all of it."))
+        blocks.insert(1, context(t("The draft was longer than {limit} characters, so it was cut (“…”). Post it "
+                                   "unedited from the DM to send all of it.", limit=t.number(EDIT_MAX))))
     return {
         "type": "modal", "callback_id": EDIT_CALLBACK,
-        "title": {"type": "plain_text", "text": "Weekly report"},
-        "submit": {"type": "plain_text", "text": "Post to channel"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": t("Weekly report")},
+        "submit": {"type": "plain_text", "text": t("Post to channel")},
+        "close": {"type": "plain_text", "text": t("Cancel")},
         "private_metadata": _ref(r, delivery_id),
         "blocks": blocks,
     }

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from ..models import ActionItem, Attendee, Decision, ItemStatus, Minutes, Person, SignOff
+from ..models import ActionItem, Attendee, Client, Decision, ItemStatus, Minutes, Person, SignOff
 
 SUBJECT = "minutes"
 PENDING_DAYS = 28   # minutes still unsigned show up in four digests, then we stop naming them
@@ -40,6 +40,7 @@ class ChannelWeek:
     overdue: list[ActionItem] = field(default_factory=list)       # open and due before `today`
     unsigned: list[MinutesState] = field(default_factory=list)    # the last PENDING_DAYS, still waiting
     names: dict[str, str] = field(default_factory=dict)           # user id → name, when we know it
+    language: str | None = None   # the language of the client whose channel it is, when one is set
 
     @property
     def active(self) -> bool:
@@ -66,6 +67,9 @@ def channel_week(s: Session, team_id: str, channel_id: str, start: datetime, end
                               .order_by(ActionItem.created_at, ActionItem.id)))
     week.overdue = list(s.exec(items.where(ActionItem.status == ItemStatus.open, ActionItem.due_on < today)
                                .order_by(ActionItem.due_on, ActionItem.id)))
+    # The post reads in the channel's client's language where it has one (else the workspace's).
+    week.language = s.exec(select(Client.language).where(
+        Client.team_id == team_id, Client.channel_id == channel_id, Client.language.is_not(None))).first()
     owners = {i.owner_id for i in week.done + week.opened + week.overdue}
     if owners:
         week.names = {p.user_id: p.name for p in s.exec(select(Person).where(

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from ..db import Database
-from ..errors import NotAllowed, NotFound, UserError
+from ..errors import NotAllowed, NotFound, User, UserError
 from ..models import (ActionItem, Attendee, AuditEvent, CallLog, Client, Decision, Delivery, DeliveryStatus,
                       ItemStatus, Minutes, SignOff, Workspace)
 from . import audit
@@ -57,6 +57,7 @@ class WeeklyDraft:
     calls: list[CallLog] = field(default_factory=list)
     subject: str = ""              # the delivery subject: client:<id>, or the channel
     client_name: str | None = None
+    client_language: str | None = None   # the client's own language, when it has one (a post reads in it)
 
     @property
     def key(self) -> str:
@@ -117,7 +118,7 @@ def client_of(s: Session, team_id: str, subject: str) -> Client | None:
         return None
     c = s.exec(select(Client).where(Client.team_id == team_id, Client.id == cid)).first()
     if c is None or not c.channel_id:
-        raise NotFound("I can't find that client (or its channel) any more.")
+        raise NotFound("report_client_gone")
     return c
 
 
@@ -130,7 +131,8 @@ def draft(s: Session, team_id: str, subject: str, ae_id: str, week: str, tz: str
     today = today or monday_of(week)
     first, last = today - timedelta(days=7), today - timedelta(days=1)
     out = WeeklyDraft(team_id, channel_id, ae_id, week, first, last, today, subject=subject,
-                      client_name=client.name if client else None)
+                      client_name=client.name if client else None,
+                      client_language=client.language if client else None)
     in_channel = (Minutes.team_id == team_id, Minutes.channel_id == channel_id)
     out.meetings = list(s.exec(select(Minutes).where(*in_channel, Minutes.held_on >= first, Minutes.held_on <= last)
                                .order_by(Minutes.held_on, Minutes.id)))
@@ -255,7 +257,7 @@ def claim_post(db: Database, team_id: str, user_id: str, delivery_id: int, subje
         d = _clicked(s, team_id, user_id, delivery_id)
         root = root_of(s, d)
         if locked.rowcount == 0 or root is None or d.subject != subject or week_of(d.period) != week:
-            raise NotFound("I can't find that weekly report any more.")
+            raise NotFound("report_gone")
         report = draft_for(s, d, zone_of(s, team_id, user_id))
         before = posted(s, team_id, root.id)
         if before:
@@ -282,7 +284,7 @@ def for_edit(db: Database, team_id: str, user_id: str, delivery_id: int) -> tupl
         report = draft_for(s, d, zone_of(s, team_id, user_id))
         done = posted(s, team_id, root.id) if root else None
         if done:
-            raise UserError(f"This report is already in <#{report.channel_id}> (posted by <@{done.by}>).")
+            raise UserError("report_already_posted", channel=report.channel_id, person=User(done.by))
         return d, report
 
 
@@ -297,8 +299,7 @@ def snooze(db: Database, team_id: str, user_id: str, delivery_id: int, clicked_a
         report = draft_for(s, d, zone_of(s, team_id, user_id))
         done = posted(s, team_id, root.id) if root else None
         if done:
-            raise UserError(f"This report is already in <#{report.channel_id}> (posted by <@{done.by}>), "
-                            "so there is nothing to snooze.")
+            raise UserError("report_nothing_to_snooze", channel=report.channel_id, person=User(done.by))
         n = int(d.period.rsplit("snooze-", 1)[1]) + 1 if "/snooze-" in d.period else 1
         period, due = f"{week}/snooze-{n}", clicked_at + SNOOZE
         insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -327,7 +328,7 @@ def _clicked(s: Session, team_id: str, user_id: str, delivery_id: int) -> Delive
     d = s.exec(select(Delivery).where(Delivery.team_id == team_id, Delivery.id == delivery_id,
                                       Delivery.rule == RULE)).first()
     if d is None:
-        raise NotFound("I can't find that weekly report any more.")
+        raise NotFound("report_gone")
     if d.recipient != user_id:
-        raise NotAllowed(f"This weekly report is <@{d.recipient}>'s to post.")
+        raise NotAllowed("report_not_yours", owner=User(d.recipient))
     return d

@@ -65,6 +65,7 @@ class WeeklyDigest:
             tz = ctx.workspace_tz(d.team_id)
             start, end, today = week_of(d.due_at, tz)
             week = channel_week(ctx.s, d.team_id, d.subject, start, end, today)
-            out[d.id] = weekly_digest(week, today - timedelta(days=7), today - timedelta(days=1)) \
-                if week.active else None
+            # A channel post: the channel's client's language, else the workspace's.
+            out[d.id] = weekly_digest(week, today - timedelta(days=7), today - timedelta(days=1),
+                                      ctx.channel_text(d.team_id, week.language)) if week.active else None
         return out

@@ -82,5 +82,5 @@ class WeeklyReport:
             except NotFound:
                 out[d.id] = None        # the client (or its channel) is gone
                 continue
-            out[d.id] = weekly_dm(draft, d.id, snoozed=snoozed)
+            out[d.id] = weekly_dm(draft, d.id, ctx.text(d.team_id, d.recipient), snoozed=snoozed)   # the AE's language
         return out
