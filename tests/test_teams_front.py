@@ -88,7 +88,8 @@ def test_a_redelivered_activity_is_answered_once(both, teams):
 
 
 def test_the_answer_is_in_the_readers_language(both, teams):
-    a = activity(teams, "minutes", locale="es-ES")
+    a = activity(teams, "minutes", locale="es-ES",
+                 entities=[{"type": "clientInfo", "locale": "es-ES", "timezone": "Europe/Madrid"}])
     assert post(both, a, teams.inbound_token(a)).status_code == 200
     assert "Teams" in teams.wait_for("send")[0].body["text"]
     assert "Escribe" in teams.wait_for("send")[0].body["text"]

@@ -5,6 +5,7 @@ from .core import (ActionItem, Attendee, AuditEvent, Decision, ItemStatus, Meeti
 from .money import (TIER_CALL_DAYS, Client, ClientContact, Invoice, InvoiceStatus, JobCounter, Role, Tier, WorkOrder,
                     WorkOrderKind, WorkOrderSigner, WorkOrderStatus)
 from .reminders import CallLog, Delivery, DeliveryStatus, Goal, GoalStatus, SchedulerState, Workspace
+from .teams import TeamsAccount, TeamsConversation
 from .work import Effect, Inbound
 
 __all__ = [
@@ -12,5 +13,5 @@ __all__ = [
     "Minutes", "MinutesVersion", "Person", "SignOff", "CallLog", "Delivery", "DeliveryStatus", "Goal",
     "GoalStatus", "SchedulerState", "Workspace", "Money", "TIER_CALL_DAYS", "Client", "ClientContact", "Invoice",
     "InvoiceStatus", "JobCounter", "Role", "Tier", "WorkOrder", "WorkOrderKind", "WorkOrderSigner", "WorkOrderStatus",
-    "Effect", "Inbound",
+    "Effect", "Inbound", "TeamsAccount", "TeamsConversation",
 ]

@@ -8,6 +8,7 @@ through the connector by a worker: acked means kept, as for Slack.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -17,8 +18,10 @@ from starlette.responses import JSONResponse, Response
 
 from .. import effects
 from ..i18n import language_of, text_for
+from ..services import readers
 from ..settings import Settings
 from ..uow import RequestScope
+from . import identity
 from .auth import InboundAuth, Refused
 from .sdk import StarletteAdapter, build_app
 from .tokens import OutboundTokens
@@ -91,7 +94,21 @@ class TeamsFront:
             log.warning("refused a Teams request: %s", e.reason)
             return Response(b"", status_code=401)
         handler = self.adapter.routes.get(("POST", "/api/messages"))
-        result = await handler({"body": activity, "headers": dict(request.headers)})
+        # One transaction: who wrote and where (identity), and what the listeners answered (effects).
+        scope = RequestScope(self.db)
+        try:
+            with scope.active():
+                await asyncio.to_thread(identity.observe, self.db, activity)
+                result = await handler({"body": activity, "headers": dict(request.headers)})
+            if result["status"] < 300:
+                await asyncio.to_thread(scope.commit)
+            else:
+                scope.rollback()
+        except Exception:
+            scope.rollback()
+            log.exception("a Teams activity failed (type=%s); Bot Framework will send it again",
+                          activity.get("type"))
+            return Response(b"", status_code=503)
         body = result.get("body")
         return JSONResponse(body, status_code=result["status"]) if body is not None \
             else Response(b"", status_code=result["status"])
@@ -101,24 +118,27 @@ class TeamsFront:
         @self.app.on_message
         async def on_message(ctx):
             activity = ctx.activity
-            t = text_for(language_of(getattr(activity, "locale", None)))
+            t = text_for(await asyncio.to_thread(self._language, activity))
             words = command_text(activity.text).split(" ", 1)
             command = words[0].lower() if words and words[0] else "help"
             text = help_text(t) if command == "help" else not_yet(t, command)
             await self._reply(activity, text)
 
-    async def _reply(self, activity, text: str) -> None:
-        """The answer, kept as an effect before the 200 (a redelivered activity is one answer)."""
-        import asyncio
+    def _language(self, activity) -> str:
+        """The person's language (their /settings choice, else their Teams locale), as for Slack."""
+        tenant = activity.conversation.tenant_id or ""
+        who = activity.from_
+        lang = readers.person_language(self.db, identity.team_key(tenant),
+                                       identity.user_key(tenant, who.aad_object_id or who.id))
+        return lang or language_of(getattr(activity, "locale", None))
 
-        scope = RequestScope(self.db)
-        with scope.active():
-            effects.record("teams_send", {"service_url": activity.service_url,
-                                          "conversation": activity.conversation.id,
-                                          "activity": {"type": "message", "text": text, "textFormat": "markdown",
-                                                       "replyToId": activity.id}},
-                           key=f"teams:reply:{activity.conversation.id}:{activity.id}", priority=0)
-        await asyncio.to_thread(scope.commit)
+    async def _reply(self, activity, text: str) -> None:
+        """The answer: an effect of the request's scope, committed before the 200 (a redelivered
+        activity is one answer)."""
+        effects.record("teams_send", {"service_url": activity.service_url, "conversation": activity.conversation.id,
+                                      "activity": {"type": "message", "text": text, "textFormat": "markdown",
+                                                   "replyToId": activity.id}},
+                       key=f"teams:reply:{activity.conversation.id}:{activity.id}", priority=0)
 
 
 async def teams_port(settings: Settings):
