@@ -7,11 +7,12 @@ from .routing import Router
 
 
 def routes(db: Database) -> Router:
-    from . import (calls, clients, delivery, goals, help, home, invoices, minutes, reports, settings, tasks,
-                   workorders)
+    from . import (audience, calls, clients, delivery, goals, help, home, invoices, minutes, reports, settings,
+                   tasks, workorders)
 
     router = Router()
-    for module in (delivery, minutes, tasks, home, help, goals, settings, reports, calls, invoices, workorders, clients):
+    for module in (delivery, minutes, tasks, home, help, goals, settings, reports, calls, invoices, workorders, clients,
+                   audience):
         module.register(router, db)
     from bot.teams import deliver as teams_deliver   # the Teams connector's effects
 

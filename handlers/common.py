@@ -22,7 +22,7 @@ from bot.errors import UserError
 from bot.i18n import Text, text_for
 from bot.messaging import in_scope
 from bot.render.problems import describe
-from bot.services import people, readers
+from bot.services import audience, people, readers
 
 T = TypeVar("T")
 log = logging.getLogger("ae_bot.handlers")
@@ -130,6 +130,8 @@ async def learn_person(client: AsyncWebClient, db: Database, team_id: str, user_
         return
     await run(people.remember, db, team_id, user_id, name=info.get("real_name") or info.get("name", ""),
               tz=info.get("tz"), locale=info.get("locale"))
+    if audience.is_external(info, team_id):   # a Slack Connect member or a guest: sees only what is theirs
+        await run(audience.mark_external, db, team_id, user_id, True)
 
 
 async def learn_people(client: AsyncWebClient, db: Database, team_id: str, user_ids) -> None:

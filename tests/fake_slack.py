@@ -131,6 +131,8 @@ class FakeSlack:
         self.users: dict[str, dict] = {}
         self.not_in_channel: set[str] = set()
         self.private_channels: set[str] = set()
+        # conversations.info / conversations.members: per channel, e.g. {"is_ext_shared": True, "members": [...]}
+        self.channels: dict[str, dict] = {}
         self.latency: float = 0.0
         # Per-method extra latency, in seconds or a function returning seconds (asked on every call),
         # slept in the handler thread before answering: other calls proceed meanwhile.
@@ -387,6 +389,15 @@ class FakeSlack:
             ch, ts = p.get("channel", ""), str(p.get("message_ts", ""))
             return {"ok": True, "channel": ch,
                     "permalink": f"https://{self.team_domain}.slack.com/archives/{ch}/p{ts.replace('.', '')}"}
+        if method == "conversations.info":
+            channel = p.get("channel", "")
+            facts = {k: v for k, v in self.channels.get(channel, {}).items() if k != "members"}
+            return {"ok": True, "channel": {"id": channel, "is_channel": True, "is_shared": False,
+                                            "is_ext_shared": False, "is_private": channel in self.private_channels,
+                                            **facts}}
+        if method == "conversations.members":
+            return {"ok": True, "members": list(self.channels.get(p.get("channel", ""), {}).get("members", [])),
+                    "response_metadata": {"next_cursor": ""}}
         if method == "conversations.join":
             channel = p.get("channel", "")
             if channel in self.private_channels:

@@ -1,4 +1,5 @@
 """The tables. Every row carries its workspace (`team_id`); every query filters on it."""
+from .audience import ChannelAudience
 from .base import Money, UTCDateTime, utcnow
 from .core import (ActionItem, Attendee, AuditEvent, Decision, ItemStatus, MeetingKind, Minutes, MinutesVersion,
                    Person, SignOff)
@@ -13,5 +14,5 @@ __all__ = [
     "Minutes", "MinutesVersion", "Person", "SignOff", "CallLog", "Delivery", "DeliveryStatus", "Goal",
     "GoalStatus", "SchedulerState", "Workspace", "Money", "TIER_CALL_DAYS", "Client", "ClientContact", "Invoice",
     "InvoiceStatus", "JobCounter", "Role", "Tier", "WorkOrder", "WorkOrderKind", "WorkOrderSigner", "WorkOrderStatus",
-    "Effect", "Inbound", "TeamsAccount", "TeamsConversation",
+    "Effect", "Inbound", "TeamsAccount", "TeamsConversation", "ChannelAudience",
 ]

@@ -46,6 +46,8 @@ class Person(SQLModel, table=True):
     tz: Optional[str] = Field(default=None, max_length=64)
     locale: Optional[str] = Field(default=None, max_length=32)
     language: Optional[str] = Field(default=None, max_length=8)   # chosen in /ae settings; else from locale
+    # From outside the agency (a Slack Connect member of another organisation, or a guest): users.info.
+    external: Optional[bool] = None
     tz_override: Optional[str] = Field(default=None, max_length=64)
     refreshed_at: Optional[datetime] = _ts(default=None)
     # Reminder preferences (/ae settings, /ae away): rules opted out of, "HH:MM" per rule, a holiday.

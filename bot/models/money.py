@@ -36,6 +36,10 @@ class Client(SQLModel, table=True):
     call_days: str = Field(default="mon,thu", max_length=40)
     payment_terms_days: int = 45
     language: Optional[str] = Field(default=None, max_length=8)   # what its channel posts are written in
+    # Who sees its channel: the AE may say the client's people are in it (Slack doesn't always know),
+    # and name an internal channel for what only the team may see (issue 11).
+    channel_client_facing: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    internal_channel_id: Optional[str] = Field(default=None, max_length=32)
     created_by: str = Field(max_length=32)
     created_at: datetime = _ts(default_factory=utcnow)
 
