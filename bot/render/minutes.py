@@ -257,7 +257,8 @@ def nothing_changed(t: Text) -> str:
 
 def not_posted(channel_id: str, minutes_id: int, t: Text) -> dict:
     """Told to the author when the bot can't post in the channel (private, not invited)."""
+    channel = f"<#{channel_id}>"
     return {"text": t("I couldn't post the minutes"), "blocks": [
         section(t("Your minutes are saved, but I can't post in {channel} because I'm not a member. Invite me with "
-                  "`/invite @ae-bot` in that channel, then press *Post now*.", channel=f"<#{channel_id}>")),
+                  "`/invite @ae-bot` in that channel, then press *Post now*.", channel=channel)),
         {"type": "actions", "elements": [button(t("Post now"), "minutes_repost", str(minutes_id), style="primary")]}]}
