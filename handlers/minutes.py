@@ -180,7 +180,7 @@ def register(router: Router, db: Database) -> None:
     async def _after_edit(client, db, body, result: service.EditResult):
         card = result.card
         if not result.changed:
-            await tell(client, body, render.nothing_changed(await reader(db, team_of(body), user_of(body))))
+            await tell(client, body, render.nothing_changed(await reader(db, team_of(body), user_of(body), client)))
             return
         await post_summary(client, db, card, dm_items=[i.id for i in result.new_items])
         for signer in card.must_resign:   # each in their own language
@@ -193,17 +193,19 @@ def register(router: Router, db: Database) -> None:
         team, user = team_of(body), user_of(body)
         minutes_id, _, version = body["actions"][0]["value"].partition(":")
         minutes_id = int(minutes_id)
+        # Looked up first when never seen: a refusal (not an attendee, an older version) is in their language.
+        t = await reader(db, team, user, client)
         card, counted = await run(service.sign_off, db, team, user, minutes_id, int(version) if version else None)
         if counted:
             await refresh_summary(client, db, team, minutes_id)
         else:
-            await tell(client, body, render.already_signed(card.minutes.version, await reader(db, team, user)))
+            await tell(client, body, render.already_signed(card.minutes.version, t))
         clicked = body.get("container") or {}
         if counted and (clicked.get("channel_id") or "").startswith("D") and clicked.get("message_ts"):
             # Signed from a DM (a nudge, a "sign again"): that message says so and loses its button.
             signed = next(s for s in reversed(card.approvals) if s.signer_id == user)
             await client.chat_update(channel=clicked["channel_id"], ts=clicked["message_ts"],
-                                     **render.signed_notice(card, signed, await reader(db, team, user)))
+                                     **render.signed_notice(card, signed, t))
         if (body.get("view") or {}).get("type") == "home":
             from .home import publish_home
             await publish_home(client, db, team, user)
@@ -211,8 +213,8 @@ def register(router: Router, db: Database) -> None:
     @router.action("minutes_request_changes")
     async def ask_changes(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
+        t = await reader(db, team, user, client)   # before the check, so that its refusal is in their language
         m = await run_now(service.check_signer, db, team, user, int(body["actions"][0]["value"].partition(":")[0]))
-        t = await reader(db, team, user, client)
         await client.views_open(trigger_id=body["trigger_id"], view=render.changes_modal(m.id, m.title, t))
 
     @router.view(render.CHANGES_CALLBACK, own_ack=True)
@@ -236,10 +238,10 @@ def register(router: Router, db: Database) -> None:
     @router.action("minutes_edit")
     async def open_edit(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
+        t = await reader(db, team, user, client)   # before the check, so that its refusal is in their language
         card = await run_now(service.for_author, db, team, user, int(body["actions"][0]["value"]))
         meta = {"channel": card.minutes.channel_id, "minutes_id": card.minutes.id}
-        view = render.minutes_modal(meta, today=await today(db, team, user), author_id=user, card=card,
-                                    t=await reader(db, team, user, client))
+        view = render.minutes_modal(meta, today=await today(db, team, user), author_id=user, card=card, t=t)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @router.action("minutes_repost")
