@@ -231,7 +231,7 @@ def test_nudges_come_in_each_recipients_language(rhythm):
 
 def _card(long: bool = False) -> svc.MinutesCard:
     held = date(2026, 12, 7)
-    m = Minutes(id=7, team_id=TEAM, kind=MeetingKind.site_visit, title="Visita a la planta de Acme " * (8 if long else 1),
+    m = Minutes(id=7, team_id=TEAM, kind=MeetingKind.site_visit, title=("Visita a la planta de Acme " * (8 if long else 1)).strip(),
                 held_on=held, place="Acme HQ", channel_id="C0MEET", notes="n" * (5000 if long else 20),
                 decisions="d" * (4000 if long else 20), author_id="U0AE", version=2, content_hash="h" * 64,
                 permalink="https://acme.slack.com/archives/C0MEET/p1")
