@@ -10,19 +10,19 @@ from bot.db import Database
 from bot.effects import Claimed, Failure
 from bot.messaging import SlackPort
 from bot.errors import InvalidInput, UserError
+from bot.i18n import Text, text_for
 from bot.models import MeetingKind
 from bot.render import minutes as render
-from bot.services import minutes as service
-
-from .common import (deliver_tell, metadata_of, date_of, learn_people, learn_person, run, run_now, state_value, team_of, tell,
-                     text_of, today, user_of, user_of_select)
-from .delivery import post_or_join
-from .tasks import send_item_dm
 from bot.render.problems import modal_errors
+from bot.services import minutes as service
+from bot.services import readers
 
-from .common import reader
-
+from .common import (deliver_tell, metadata_of, date_of, learn_people, learn_person, reader, run, run_now,
+                     state_value, team_of, tell, text_of, today, user_of, user_of_select)
+from .delivery import post_or_join
 from .routing import Router
+from .tasks import send_item_dm
+
 
 def parse_draft(view: dict, meta: dict, current: service.MinutesCard | None) -> service.MinutesDraft:
     kind = ((state_value(view, "kind") or {}).get("selected_option") or {}).get("value")
@@ -67,6 +67,11 @@ async def dm_items(client: AsyncWebClient, db: Database, card: service.MinutesCa
         await send_item_dm(client, db, item, origin=(card.minutes.title, card.minutes.permalink))
 
 
+async def channel_text(db: Database, team_id: str, channel_id: str | None) -> Text:
+    """The summary is a channel post: in its client's language, else the workspace's."""
+    return text_for(await run(readers.channel_language, db, team_id, channel_id))
+
+
 def _deliverers(router: Router, db: Database) -> None:
     @router.effect("minutes_post")
     async def deliver_post(fx: Claimed, port: SlackPort):
@@ -74,12 +79,13 @@ def _deliverers(router: Router, db: Database) -> None:
         card = await run(service.load, db, team, minutes_id)
         m = card.minutes
         if not m.message_ts:
+            t = await channel_text(db, team, m.channel_id)
             try:
-                posted = await post_or_join(port, fx, m.channel_id, render.summary(card))
+                posted = await post_or_join(port, fx, m.channel_id, render.summary(card, t))
             except Failure as f:
                 if f.error not in ("not_in_channel", "channel_not_found", "method_not_supported_for_channel_type"):
                     raise
-                notice = render.not_posted(m.channel_id, m.id)
+                notice = render.not_posted(m.channel_id, m.id, await reader(db, team, m.author_id, port.client))
                 await deliver_tell(port.client, m.author_id, fx.payload.get("url"), None, notice["text"], notice["blocks"])
                 posted = None
             if posted:
@@ -87,8 +93,8 @@ def _deliverers(router: Router, db: Database) -> None:
                 await run(service.set_message, db, team, m.id, channel, ts, None)   # clickable from now on
                 link = (await port.call("chat_getPermalink", {"channel": channel, "message_ts": ts})).get("permalink")
                 await run(service.set_message, db, team, m.id, channel, ts, link)
-                if render.overflow(card):
-                    for n, reply in enumerate(render.full_text_replies(card)):
+                if render.overflow(card, t):
+                    for n, reply in enumerate(render.full_text_replies(card, t)):
                         await port.post(f"{fx.key}:reply:{n}", {"channel": channel, "thread_ts": ts, "text": reply},
                                         recovering=fx.recovering, since=fx.created_at)
         else:   # posted before: a repost is a refresh
@@ -98,9 +104,11 @@ def _deliverers(router: Router, db: Database) -> None:
     @router.effect("minutes_refresh")
     async def deliver_refresh(fx: Claimed, port: SlackPort):
         card = await run(service.load, db, fx.payload["team"], fx.payload["minutes"])
-        if card.minutes.message_ts:
-            await port.call("chat_update", {"channel": card.minutes.message_channel, "ts": card.minutes.message_ts,
-                                            **render.summary(card)})
+        m = card.minutes
+        if m.message_ts:
+            t = await channel_text(db, m.team_id, m.message_channel)
+            await port.call("chat_update", {"channel": m.message_channel, "ts": m.message_ts,
+                                            **render.summary(card, t)})
 
 
 def _record_dms(db: Database, team: str, item_ids: list[int]) -> None:
@@ -115,8 +123,9 @@ def register(router: Router, db: Database) -> None:
     async def open_minutes(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
         meta = {"channel": body["channel_id"], "ru": body.get("response_url")}
+        t = await reader(db, team, user, client)
         view = render.minutes_modal(meta, title=body.get("text", ""), today=await today(db, team, user),
-                                    author_id=user)
+                                    author_id=user, t=t)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
         await learn_person(client, db, team, user)
 
@@ -129,7 +138,8 @@ def register(router: Router, db: Database) -> None:
             card = await run(service.for_author, db, team, user, meta["minutes_id"])
         items = card.items if card else []
         new_view = render.minutes_modal(meta, today=await today(db, team, user), author_id=user, card=card,
-                                        rows=min(int(meta.get("rows", 1)) + 1, service.MAX_ITEMS), item_values=items)
+                                        rows=min(int(meta.get("rows", 1)) + 1, service.MAX_ITEMS), item_values=items,
+                                        t=await reader(db, team, user))
         # A second click racing the first meets hash_conflict at delivery: one row is enough.
         await client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
 
@@ -170,12 +180,12 @@ def register(router: Router, db: Database) -> None:
     async def _after_edit(client, db, body, result: service.EditResult):
         card = result.card
         if not result.changed:
-            await tell(client, body, "Nothing changed, so the sign-offs stand.")
+            await tell(client, body, render.nothing_changed(await reader(db, team_of(body), user_of(body), client)))
             return
         await post_summary(client, db, card, dm_items=[i.id for i in result.new_items])
-        dm = render.resign_dm(card)
-        for signer in card.must_resign:
-            await client.chat_postMessage(channel=signer, **dm)
+        for signer in card.must_resign:   # each in their own language
+            t = await reader(db, card.minutes.team_id, signer, client)
+            await client.chat_postMessage(channel=signer, **render.resign_dm(card, t))
         await learn_people(client, db, card.minutes.team_id, card.signer_ids + [i.owner_id for i in result.new_items])
 
     @router.action("minutes_sign_off")
@@ -183,47 +193,55 @@ def register(router: Router, db: Database) -> None:
         team, user = team_of(body), user_of(body)
         minutes_id, _, version = body["actions"][0]["value"].partition(":")
         minutes_id = int(minutes_id)
+        # Looked up first when never seen: a refusal (not an attendee, an older version) is in their language.
+        t = await reader(db, team, user, client)
         card, counted = await run(service.sign_off, db, team, user, minutes_id, int(version) if version else None)
         if counted:
             await refresh_summary(client, db, team, minutes_id)
         else:
-            await tell(client, body, f"You've already signed version {card.minutes.version} of these minutes.")
+            await tell(client, body, render.already_signed(card.minutes.version, t))
         clicked = body.get("container") or {}
         if counted and (clicked.get("channel_id") or "").startswith("D") and clicked.get("message_ts"):
             # Signed from a DM (a nudge, a "sign again"): that message says so and loses its button.
             signed = next(s for s in reversed(card.approvals) if s.signer_id == user)
             await client.chat_update(channel=clicked["channel_id"], ts=clicked["message_ts"],
-                                     **render.signed_notice(card, signed))
+                                     **render.signed_notice(card, signed, t))
         if (body.get("view") or {}).get("type") == "home":
             from .home import publish_home
             await publish_home(client, db, team, user)
 
     @router.action("minutes_request_changes")
     async def ask_changes(body: dict, client: AsyncWebClient):
-        m = await run_now(service.check_signer, db, team_of(body), user_of(body),
-                          int(body["actions"][0]["value"].partition(":")[0]))
-        await client.views_open(trigger_id=body["trigger_id"], view=render.changes_modal(m.id, m.title))
+        team, user = team_of(body), user_of(body)
+        t = await reader(db, team, user, client)   # before the check, so that its refusal is in their language
+        m = await run_now(service.check_signer, db, team, user, int(body["actions"][0]["value"].partition(":")[0]))
+        await client.views_open(trigger_id=body["trigger_id"], view=render.changes_modal(m.id, m.title, t))
 
     @router.view(render.CHANGES_CALLBACK, own_ack=True)
     async def save_changes(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         comment = text_of(view, "comment")
         if not comment.strip():
-            await ack(response_action="errors", errors={"comment": "Say what should change."})
+            error = InvalidInput.one("comment", "minutes_no_comment")
+            await ack(response_action="errors", errors=modal_errors(error, await reader(db, team, user)))
             return
         await ack()
         minutes_id = metadata_of(view)["minutes_id"]
         card, counted = await run(service.request_changes, db, team, user, minutes_id, comment)
         if counted:
             await refresh_summary(client, db, team, minutes_id)
-            await client.chat_postMessage(channel=card.minutes.author_id, **render.changes_dm(card, user, comment))
+            author = card.minutes.author_id
+            dm = render.changes_dm(card, user, comment, await reader(db, team, author, client),
+                                   await run(readers.person_name, db, team, user))
+            await client.chat_postMessage(channel=author, **dm)
 
     @router.action("minutes_edit")
     async def open_edit(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
+        t = await reader(db, team, user, client)   # before the check, so that its refusal is in their language
         card = await run_now(service.for_author, db, team, user, int(body["actions"][0]["value"]))
         meta = {"channel": card.minutes.channel_id, "minutes_id": card.minutes.id}
-        view = render.minutes_modal(meta, today=await today(db, team, user), author_id=user, card=card)
+        view = render.minutes_modal(meta, today=await today(db, team, user), author_id=user, card=card, t=t)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @router.action("minutes_repost")

@@ -27,9 +27,28 @@ MESSAGES: dict[str, str] = {
     "due_in_past": N_("The due date {date} is in the past. Pick today or a later day."),
 
     # --- minutes ---------------------------------------------------------------------------------
+    "minutes_no_title": N_("Give the meeting a title."),
+    "minutes_title_too_long": N_("Keep the title under {limit} characters (it has {length})."),
+    "minutes_no_date": N_("Pick the date of the meeting."),
+    "minutes_too_many_attendees": N_("At most {limit} attendees can sign. Pick fewer."),
+    "minutes_too_many_external": N_("At most {limit} external names, one per line. Remove some."),
+    "minutes_notes_too_long": N_("The notes are too long ({limit} characters at most). Shorten them."),
+    "minutes_decisions_too_long": N_("The decisions are too long ({limit} characters at most). Shorten them."),
+    "minutes_too_many_items": N_("At most {limit} action items fit in one set of minutes. Give the rest "
+                                 "with /task."),
+    "minutes_not_author": N_("Only {author}, who wrote these minutes, can edit them. Ask them, or request "
+                             "changes instead."),
+    "minutes_gone": N_("Those minutes no longer exist in this workspace. Write new ones with /minutes."),
 
 
     # --- sign-offs -------------------------------------------------------------------------------
+    "minutes_not_attendee": N_("Only the attendees of this meeting can sign off. If you were there, ask the "
+                               "author to add you."),
+    "minutes_no_comment": N_("Say what should change."),
+    "minutes_outdated": N_("These minutes have changed since that message (now version {version}). Please "
+                           "read the minutes again and sign there."),
+    "minutes_outdated_link": N_("These minutes have changed since that message (now version {version}). "
+                                "Please read <{link}|the minutes> again and sign there."),
 
 
     # --- clients ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..db import Database
-from ..errors import InvalidInput, NotAllowed, NotFound, UserError
+from ..errors import InvalidInput, NotAllowed, NotFound, Problem, User, UserError
 from ..models import (ActionItem, Attendee, Decision, ItemStatus, MeetingKind, Minutes, MinutesVersion,
                       SignOff, utcnow)
 from . import audit, signoffs
@@ -28,9 +28,10 @@ class Outdated(UserError):
     """A button for an older version was clicked: a sign-off binds to what the signer saw."""
 
     def __init__(self, m: Minutes):
-        link = f"<{m.permalink}|the minutes>" if m.permalink else "the minutes"
-        super().__init__(f"These minutes have changed since that message (now version {m.version}). "
-                         f"Please read {link} again and sign there.")
+        if m.permalink:
+            super().__init__("minutes_outdated_link", version=m.version, link=m.permalink)
+        else:
+            super().__init__("minutes_outdated", version=m.version)
 
 
 @dataclass
@@ -89,35 +90,35 @@ class EditResult:
 def validate(draft: MinutesDraft, today: date, existing: dict[int, ActionItem] | None = None) -> None:
     """Raise InvalidInput keyed by the modal's block ids; nothing is written when this fails."""
     existing = existing or {}
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     title = draft.title.strip()
     if not title:
-        errors["title"] = "Give the meeting a title."
+        errors["title"] = Problem("minutes_no_title")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"Keep the title under {TITLE_MAX} characters (it has {len(title)})."
+        errors["title"] = Problem("minutes_title_too_long", {"limit": TITLE_MAX, "length": len(title)})
     if draft.held_on is None:
-        errors["held_on"] = "Pick the date of the meeting."
+        errors["held_on"] = Problem("minutes_no_date")
     if len(draft.attendee_ids) > MAX_ATTENDEES:
-        errors["attendees"] = f"At most {MAX_ATTENDEES} attendees can sign; pick fewer."
+        errors["attendees"] = Problem("minutes_too_many_attendees", {"limit": MAX_ATTENDEES})
     if len(draft.external_names) > MAX_EXTERNAL:
-        errors["external"] = f"At most {MAX_EXTERNAL} external names, one per line."
-    for name, label in (("notes", "notes"), ("decisions", "decisions")):
+        errors["external"] = Problem("minutes_too_many_external", {"limit": MAX_EXTERNAL})
+    for name in ("notes", "decisions"):
         if len(getattr(draft, name)) > TEXT_MAX:
-            errors[name] = f"The {label} are too long ({TEXT_MAX:,} characters at most)."
+            errors[name] = Problem(f"minutes_{name}_too_long", {"limit": TEXT_MAX})
     if len(draft.items) > MAX_ITEMS:
-        errors[f"item_{MAX_ITEMS - 1}_text"] = f"At most {MAX_ITEMS} action items in one set of minutes."
+        errors[f"item_{MAX_ITEMS - 1}_text"] = Problem("minutes_too_many_items", {"limit": MAX_ITEMS})
     for i, it in enumerate(draft.items[:MAX_ITEMS]):
         if it.empty:
             continue
         if not it.text.strip():
-            errors[f"item_{i}_text"] = "Say what is to be done."
+            errors[f"item_{i}_text"] = Problem("task_no_text")
         elif len(it.text) > ITEM_TEXT_MAX:
-            errors[f"item_{i}_text"] = f"Keep an action item under {ITEM_TEXT_MAX:,} characters."
+            errors[f"item_{i}_text"] = Problem("task_text_too_long", {"limit": ITEM_TEXT_MAX})
         if not it.owner_id:
-            errors[f"item_{i}_owner"] = "Pick who owns this action item."
+            errors[f"item_{i}_owner"] = Problem("task_owner_required")
         old = existing.get(it.item_id) if it.item_id else None
         if it.due_on and it.due_on < today and not (old and old.due_on == it.due_on):
-            errors[f"item_{i}_due"] = f"{it.due_on:%Y-%m-%d} is in the past; pick today or later."
+            errors[f"item_{i}_due"] = Problem("due_in_past", {"date": it.due_on})
     if errors:
         raise InvalidInput(errors)
 
@@ -165,7 +166,7 @@ def edit(db: Database, team_id: str, actor_id: str, minutes_id: int, draft: Minu
     with db.transaction() as s:
         m = _get(s, team_id, minutes_id)
         if m.author_id != actor_id:
-            raise NotAllowed(f"Only <@{m.author_id}>, who wrote these minutes, can edit them.")
+            raise NotAllowed("minutes_not_author", author=User(m.author_id))
         old_items = {i.id: i for i in _items(s, m)}
         validate(draft, today, old_items)
         new_hash = content_hash(draft)
@@ -217,7 +218,7 @@ def request_changes(db: Database, team_id: str, user_id: str, minutes_id: int,
                     comment: str) -> tuple[MinutesCard, bool]:
     comment = comment.strip()
     if not comment:
-        raise InvalidInput({"comment": "Say what should change."})
+        raise InvalidInput.one("comment", "minutes_no_comment")
     return _decide(db, team_id, user_id, minutes_id, Decision.changes_requested, comment[:3000])
 
 
@@ -233,7 +234,7 @@ def for_author(db: Database, team_id: str, actor_id: str, minutes_id: int) -> Mi
     with db.transaction() as s:
         m = _get(s, team_id, minutes_id)
         if m.author_id != actor_id:
-            raise NotAllowed(f"Only <@{m.author_id}>, who wrote these minutes, can edit them.")
+            raise NotAllowed("minutes_not_author", author=User(m.author_id))
         return _card(s, m)
 
 
@@ -269,13 +270,13 @@ def _decide(db, team_id, user_id, minutes_id, decision: Decision, comment: str, 
 
 def _require_signer(s: Session, m: Minutes, user_id: str) -> None:
     if user_id not in _signer_ids(s, m):
-        raise NotAllowed("Only the attendees of this meeting can sign off.")
+        raise NotAllowed("minutes_not_attendee")
 
 
 def _get(s: Session, team_id: str, minutes_id: int) -> Minutes:
     m = s.exec(select(Minutes).where(Minutes.team_id == team_id, Minutes.id == minutes_id)).first()
     if m is None:
-        raise NotFound("Those minutes no longer exist in this workspace.")
+        raise NotFound("minutes_gone")
     return m
 
 

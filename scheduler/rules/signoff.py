@@ -154,5 +154,6 @@ class SignoffNudge:
                 continue
             signers = answers.signers[m.id]
             out[d.id] = signoff_nudge(m, d.recipient, signed=len(answers.approved[m.id] & set(signers)),
-                                      total=len(signers), resign=d.recipient in answers.approved_before[m.id])
+                                      total=len(signers), resign=d.recipient in answers.approved_before[m.id],
+                                      t=ctx.text(d.team_id, d.recipient))
         return out
