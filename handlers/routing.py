@@ -234,7 +234,8 @@ async def _report(db: Database, real: AsyncWebClient, body: dict, error: Excepti
     scope = RequestScope(db, req.id if req else None, req.token if req else None)
     try:
         with scope.active():
-            await report(_client(real, body), body, error, await reader(db, team_of(body), user_of(body)))
+            client = _client(real, body)
+            await report(client, body, error, await reader(db, team_of(body), user_of(body), client))
         await asyncio.to_thread(scope.commit)
     except LeaseLost:
         pass

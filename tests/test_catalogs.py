@@ -96,3 +96,20 @@ def test_catalog_files_have_our_plural_rule_and_no_stale_entries(lang):
         assert f"Plural-Forms: {PLURAL_FORMS[lang]}" in text, path
     stale = [msgid for msgid in _catalog(lang) if msgid not in USED]
     assert not stale, f"{lang} has messages the code no longer uses: {stale[:20]}"
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
+def test_a_message_in_two_catalog_files_reads_the_same_in_both(lang):
+    seen: dict[str, tuple] = {}
+    differ = []
+    for path in catalog_files(lang):
+        with path.open("rb") as f:
+            for m in read_po(f, locale=BABEL_LOCALES[lang]):
+                if not m.id:
+                    continue
+                key = m.id[0] if isinstance(m.id, tuple) else m.id
+                string = tuple(m.string) if isinstance(m.string, tuple) else (m.string,)
+                if key in seen and seen[key][0] != string:
+                    differ.append((key, seen[key][1], path.name))
+                seen.setdefault(key, (string, path.name))
+    assert not differ, f"{lang}: the same message translated differently: {differ[:10]}"
