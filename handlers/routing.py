@@ -35,6 +35,7 @@ from bot.inbox import InboxWriter, Request
 from bot.messaging import EffectClient, RecordedRespond, SlackPort
 from bot.uow import LeaseLost, RequestScope
 
+from . import outsiders
 from .common import clean, context_of, reader, report, response_url_of, team_of, user_of
 
 log = logging.getLogger("ae_bot.handlers")
@@ -72,6 +73,8 @@ class Route:
     check: Callable[[dict], Awaitable[dict | None]] | None = None
     opens_view: bool = False                    # its work opens a modal: claimed ahead of the rest
                                                 # (commands and clicks always are: they usually do)
+    kind: str = ""
+    key: str = ""
 
     async def call(self, **available) -> None:
         await self.fn(**{name: available.get(name) for name in self.args})
@@ -112,7 +115,7 @@ class Router:
             args = tuple(inspect.signature(fn).parameters)
             if own_ack != ("ack" in args):
                 raise TypeError(f"{fn.__name__}: an own_ack listener takes ack; a work listener must not")
-            self.routes[kind][key] = Route(fn, args, own_ack, check, opens_view)
+            self.routes[kind][key] = Route(fn, args, own_ack, check, opens_view, kind, key)
             return fn
         return decorate
 
@@ -197,8 +200,10 @@ async def _answer(route: Route, db: Database, body: dict, real: AsyncWebClient) 
     scope = RequestScope(db)
     try:
         with scope.active():
-            await route.call(ack=held, body=body, client=_client(real, body), event=body.get("event"),
-                             respond=RecordedRespond(response_url_of(body), team_of(body) or ""))
+            client = _client(real, body)
+            if not await outsiders.refuse(route.kind, route.key, body, db, client, held):
+                await route.call(ack=held, body=body, client=client, event=body.get("event"),
+                                 respond=RecordedRespond(response_url_of(body), team_of(body) or ""))
         if scope.idle:
             scope.commit()   # nothing to write: no thread, no round trip
         else:
@@ -219,8 +224,10 @@ async def run_request(router: Router, db: Database, real: AsyncWebClient, req: R
         if route is None or route.own_ack:
             raise LookupError(f"no work listener for {req.kind} {req.route}")
         with scope.active():
-            await route.call(body=body, client=_client(real, body),
-                             respond=RecordedRespond(response_url_of(body), req.team_id), event=body.get("event"))
+            client = _client(real, body)
+            if not await outsiders.refuse(route.kind, route.key, body, db, client):
+                await route.call(body=body, client=client,
+                                 respond=RecordedRespond(response_url_of(body), req.team_id), event=body.get("event"))
         await asyncio.to_thread(scope.commit)
     except LeaseLost:
         log.warning("request %s was taken over by another worker; this run is dropped", req.id)

@@ -27,10 +27,11 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
     """Each test is a freshly started bot: nothing cached in this process from the test before."""
-    from bot.services import people, readers
+    from bot.services import audience, people, readers
 
     people._zones.clear()
     readers.forget_all()
+    audience._outsiders.clear()
     yield
 
 

@@ -9,6 +9,7 @@ Slack says the channel was shared, unshared or its members changed.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -105,3 +106,23 @@ def mark_external(db: Database, team_id: str, user_id: str, external: bool) -> N
         if p is not None and p.external != external:
             p.external = external
             s.add(p)
+    _outsiders.pop((team_id, user_id), None)
+
+
+_OUTSIDER_TTL = 60.0
+_outsiders: dict[tuple[str, str], tuple[bool, float]] = {}
+
+
+def is_outsider(db: Database, team_id: str, user_id: str) -> bool | None:
+    """From outside the agency, as users.info told us (learned with the person's profile); kept a
+    minute in this process, like zones, so a colleague's every click costs no query."""
+    hit = _outsiders.get((team_id, user_id))
+    if hit and time.monotonic() - hit[1] < _OUTSIDER_TTL:
+        return hit[0]
+    with db.transaction() as s:
+        p = s.exec(select(Person).where(Person.team_id == team_id, Person.user_id == user_id)).first()
+        if p is None:
+            return None   # never seen: look them up first
+        found = bool(p.external)
+    _outsiders[(team_id, user_id)] = (found, time.monotonic())
+    return found
