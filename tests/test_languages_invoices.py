@@ -255,3 +255,20 @@ def test_every_invoice_screen_fits_slacks_limits_in_every_language(lang):
             assert len(surface["title"]["text"]) <= 24 and len(surface["submit"]["text"]) <= 24
         assert surface.get("type") in ("modal", "home") or surface["text"].strip()
     assert render.usage("x", t)["text"] and render.export_file(3, date(2026, 12, 1), t)["title"]
+
+
+@pytest.mark.parametrize("currency", ["USD", "EUR", "JPY", "KRW", "CNY", "BHD", "IQD", "CLP"])
+def test_what_is_accepted_stored_and_shown_has_the_same_decimals(currency):
+    """One table of minor units (CLDR's), for the parser, the totals and `Text.money` (ISO says IQD has 3, CLDR 0:
+    with two tables a total could carry decimals the amounts never had)."""
+    from bot.amounts import amount_problem
+    from bot.i18n import decimals
+
+    places = service.minor_units(currency)
+    assert places == decimals(currency)
+    en = text_for("en")
+    exact = "1234" + ("." + "5" * places if places else "")
+    assert amount_problem(exact, currency, en) == Decimal(exact)
+    assert amount_problem("1234." + "0" * places + "1", currency, en).code in ("amount_no_decimals",
+                                                                              "amount_too_many_decimals")
+    assert en.money(Decimal(exact), currency).endswith(exact[-places - 1:] if places else "1,234")
