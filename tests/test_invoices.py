@@ -15,7 +15,8 @@ from harness import eventually, example
 from sqlmodel import select
 from test_settings import block, open_settings, submit
 
-from bot.errors import NotAllowed
+from bot.errors import InvalidInput, NotAllowed
+from bot.i18n import text_for
 from bot.models import (AuditEvent, Client, Invoice, InvoiceStatus, WorkOrder, WorkOrderKind, WorkOrderStatus)
 from bot.render.finance_home import finance_blocks
 from bot.render.invoices import invoices_csv, safe_cell
@@ -129,10 +130,10 @@ def test_finance_issues_an_invoice_once_and_the_ae_is_told(bot, slack, shop):
     assert event.actor_id == FIN and json.loads(event.detail)["amount"] == "12500.50"
 
     ae_dm = slack.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == AE)[0]
-    assert ae_dm.text == "Invoice INV-118 issued for WO-2026-0007, due 2026-12-17"
+    assert ae_dm.text == "Invoice INV-118 issued for WO-2026-0007, due Dec 17, 2026"
     assert "invoice_mark_paid" not in dump(ae_dm)                   # the AE cannot mark it paid: no button
     fin_dm = slack.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == FIN)[0]
-    assert "invoice_mark_paid" in dump(fin_dm) and "12,500.50 USD" in dump(fin_dm)
+    assert "invoice_mark_paid" in dump(fin_dm) and "$12,500.50" in dump(fin_dm)
 
     # Slack retries the submission: still one invoice, nobody told twice.
     assert bot.submit(view, values, user=FIN).status_code == 200
@@ -286,9 +287,9 @@ def test_aging_list_totals_per_currency_in_exact_decimals(bot, slack, shop):
     reply = replies(slack, 1)[0]
     assert reply.params["response_type"] == "ephemeral"
     text = texts(reply.params["blocks"])
-    assert "*Not due* — 2 · 0.30 USD" in text
-    assert "*0–15 days overdue* — 2 · 1,000 JPY · 1,234,567.89 USD" in text
-    assert "*31+ days overdue* — 2 · 99.99 EUR · 5.00 USD" in text and "PAID-1" not in text
+    assert "*Not due* — 2 · $0.30" in text
+    assert "*0–15 days overdue* — 2 · ¥1,000 · $1,234,567.89" in text
+    assert "*31+ days overdue* — 2 · €99.99 · $5.00" in text and "PAID-1" not in text
     marks = [b["accessory"]["value"] for b in reply.params["blocks"] if b.get("accessory")]
     assert len(marks) == 5                      # a Mark paid button on each overdue one, oldest first
 
@@ -331,9 +332,9 @@ def test_csv_cells_that_could_run_are_quoted_and_amounts_stay_numbers():
                   title="t", estimated_cost=Decimal(1), currency="KRW", created_by=AE)
     i = Invoice(team_id=TEAM, work_order_id=1, client_id=1, number="-", amount=Decimal("-5"), currency="KRW",
                 issued_on=date(2026, 1, 1), due_on=date(2026, 2, 15), created_by=FIN)
-    [row] = list(csv.reader(io.StringIO(invoices_csv([service.AgingLine(service.InvoiceCard(i, w, c), 0)]))))[1:]
+    [row] = list(csv.reader(io.StringIO(invoices_csv([service.AgingLine(service.InvoiceCard(i, w, c), 0)], text_for("en")))))[1:]
     assert row[:5] == ["'-", "'-", "WO-2026-0001", "-5", "KRW"]
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput):
         service.parse_amount("-5", "KRW")
 
 
@@ -379,7 +380,7 @@ def test_finance_home_shows_aging_and_mark_paid_from_there(bot, slack, shop):
     bot.home_opened(user=AE)
     home = slack.wait_for("views.publish", where=lambda c: c.params["user_id"] == FIN)[0].params["view"]
     text = texts(home["blocks"])
-    assert "Open invoices by aging" in text and "16–30 days overdue* · 1 · 1,500.00 USD" in text
+    assert "Open invoices by aging" in text and "16–30 days overdue* · 1 · $1,500.00" in text
     ae_home = slack.wait_for("views.publish", where=lambda c: c.params["user_id"] == AE)[0].params["view"]
     assert "Open invoices by aging" not in json.dumps(ae_home)
 

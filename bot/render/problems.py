@@ -58,6 +58,27 @@ MESSAGES: dict[str, str] = {
 
 
     # --- invoices and money ----------------------------------------------------------------------
+    "invoice_gone": N_("That invoice no longer exists. `/invoice list` shows the open ones."),
+    "invoice_issue_not_allowed": N_("Only finance can issue invoices. Ask {who}."),
+    "invoice_issue_ask_admin": N_("Only finance can issue invoices. Ask a workspace admin."),
+    "invoice_pay_not_allowed": N_("Only finance can mark invoices paid. Ask {who}."),
+    "invoice_pay_ask_admin": N_("Only finance can mark invoices paid. Ask a workspace admin."),
+    "invoice_view_not_allowed": N_("Only finance and leads can see invoices. Ask {who}."),
+    "invoice_view_ask_admin": N_("Only finance and leads can see invoices. Ask a workspace admin."),
+    "invoice_pick_work_order": N_("Pick the closed work order to invoice."),
+    "invoice_work_order_gone": N_("That work order no longer exists. Pick another one."),
+    "invoice_already_invoiced": N_("{number} is already invoiced. Pick another work order."),
+    "invoice_work_order_not_closed": N_("{number} isn't closed yet: finance closes a job before it is invoiced."),
+    "invoice_number_missing": N_("Give the invoice its number."),
+    "invoice_number_too_long": N_("Keep the number under {limit} characters."),
+    "invoice_number_taken": N_("Invoice {number} already exists; numbers are unique. Give another one."),
+    "invoice_bad_currency": N_("Write the currency as a three-letter code, e.g. USD, EUR, JPY."),
+    "invoice_issue_date_missing": N_("Pick the issue date."),
+    "invoice_number_just_used": N_("That invoice number was just used; give another one."),
+    "invoice_work_order_just_invoiced": N_("That work order was just invoiced. Pick another one."),
+    "invoice_paid_on_missing": N_("Pick the day the money arrived."),
+    "invoice_paid_on_future": N_("{date} is in the future; record a payment once it has arrived."),
+    "invoice_paid_on_before_issue": N_("That is before the invoice was issued ({date}). Pick a later day."),
 
 
     # --- calls, goals, planning, reports, digest ---------------------------------------------------

@@ -11,25 +11,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from .. import amounts
 from ..db import Database
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput, NotAllowed, NotFound, Problem, User
+from ..i18n import Text, decimals, text_for
 from ..models import Client, Invoice, InvoiceStatus, WorkOrder, WorkOrderStatus
 from . import audit, people, roles, workorders
 
 SUBJECT = "invoice"
 NUMBER_MAX = 40
 CHOICES_MAX = 100           # a static_select holds 100 options
-# ISO 4217 minor units where they are not 2 (the common ones).
-MINOR_UNITS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0, "PYG": 0, "XAF": 0, "XOF": 0,
-               "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3, "IQD": 3, "LYD": 3}
 AMOUNT_LIMIT = Decimal("1e14")  # NUMERIC(18, 4) keeps 14 digits before the point
-_AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 NOT_DUE, DAYS_15, DAYS_30, DAYS_31_UP = "not_due", "0-15", "16-30", "31+"
@@ -37,34 +35,19 @@ BUCKETS = (NOT_DUE, DAYS_15, DAYS_30, DAYS_31_UP)
 
 
 def minor_units(currency: str) -> int:
-    return MINOR_UNITS.get(currency, 2)
+    """The currency's decimals as CLDR has them (JPY, KRW: none): the same table the amount parser and
+    `Text.money` read, so what is accepted, stored, totalled and shown always agree."""
+    return decimals(currency)
 
 
 def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_units(currency))
 
 
-def parse_amount(text: str, currency: str) -> Decimal:
-    """"1,234.50" → Decimal("1234.50"); ValueError with what to write instead."""
-    text = (text or "").strip().replace(" ", "")
-    if text.startswith("-"):
-        raise ValueError("An invoice amount must be more than zero.")
-    if not _AMOUNT.match(text):
-        raise ValueError("Write the amount in digits with a dot for decimals, e.g. 1234.50 or 1,234.50.")
-    try:
-        value = Decimal(text.replace(",", ""))
-    except InvalidOperation:   # pragma: no cover - the pattern admits only digits
-        raise ValueError("Write the amount in digits, e.g. 1234.50.") from None
-    if value <= 0:
-        raise ValueError("An invoice amount must be more than zero.")
-    if value >= AMOUNT_LIMIT:
-        raise ValueError("That amount is too large.")
-    q = quantum(currency)
-    if value != value.quantize(q):
-        n = minor_units(currency)
-        raise ValueError(f"{currency} has no decimals: write a whole number." if n == 0
-                         else f"{currency} has {n} decimals at most.")
-    return value.quantize(q)
+def parse_amount(text: str, currency: str, t: Text | None = None) -> Decimal:
+    """The amount as the reader writes it ("1,234.50" in English, "1.234,50" in Spanish); InvalidInput
+    under "amount" saying how to write it instead."""
+    return amounts.parse_amount(text, currency, t or text_for(None), limit=AMOUNT_LIMIT)
 
 
 def days_overdue(due_on: date, today: date) -> int:
@@ -87,6 +70,7 @@ class InvoiceDraft:
     amount: str
     currency: str          # empty: the work order's
     issued_on: date | None
+    notation: Text | None = None   # whose way of writing numbers the amount is in (default English)
 
 
 @dataclass
@@ -142,7 +126,7 @@ def _cards(s: Session, team_id: str, *where, order=None) -> list[InvoiceCard]:
 def _card(s: Session, team_id: str, invoice_id: int) -> InvoiceCard:
     found = _cards(s, team_id, Invoice.id == invoice_id)
     if not found:
-        raise NotFound("That invoice no longer exists.")
+        raise NotFound("invoice_gone")
     return found[0]
 
 
@@ -151,16 +135,28 @@ def load(db: Database, team_id: str, invoice_id: int) -> InvoiceCard:
         return _card(s, team_id, invoice_id)
 
 
+def _require_finance(s: Session, team_id: str, user_id: str, is_admin: bool, doing: str) -> None:
+    """NotAllowed with who to ask: `invoice_{doing}_not_allowed(who=[User])`, or `…_ask_admin` while no
+    one is named (then workspace admins hold the role). Checked here rather than with `roles.require`,
+    whose message is English prose."""
+    if roles.has_role(s, team_id, user_id, roles.FINANCE, is_admin):
+        return
+    named = roles.holders(s, team_id, roles.FINANCE)
+    if named:
+        raise NotAllowed(f"invoice_{doing}_not_allowed", who=[User(u) for u in named])
+    raise NotAllowed(f"invoice_{doing}_ask_admin")
+
+
 def _require_viewer(s: Session, team_id: str, user_id: str, is_admin: bool) -> None:
     """Finance and leads see invoices."""
     if not roles.has_role(s, team_id, user_id, roles.LEAD, is_admin):
-        roles.require(s, team_id, user_id, roles.FINANCE, is_admin, "see invoices (leads can too)")
+        _require_finance(s, team_id, user_id, is_admin, "view")
 
 
 def invoiceable(db: Database, team_id: str, user_id: str, is_admin: bool) -> list[tuple[WorkOrder, Client]]:
     """Closed work orders not yet invoiced, newest job number first (finance only: it opens the form)."""
     with db.transaction() as s:
-        roles.require(s, team_id, user_id, roles.FINANCE, is_admin, "issue invoices")
+        _require_finance(s, team_id, user_id, is_admin, "issue")
         invoiced = select(Invoice.id).where(Invoice.team_id == team_id, Invoice.work_order_id == WorkOrder.id)
         q = (select(WorkOrder, Client).join(Client, Client.id == WorkOrder.client_id)
              .where(WorkOrder.team_id == team_id, WorkOrder.status == WorkOrderStatus.closed, ~invoiced.exists())
@@ -213,39 +209,38 @@ def _number_taken(s: Session, team_id: str, number: str) -> bool:
 
 
 def _validate(s: Session, team_id: str, draft: InvoiceDraft) -> tuple[WorkOrder, dict]:
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     wo = None
     if draft.work_order_id is None:
-        errors["work_order"] = "Pick the closed work order to invoice."
+        errors["work_order"] = Problem("invoice_pick_work_order")
     else:
         wo = s.exec(select(WorkOrder).where(WorkOrder.team_id == team_id, WorkOrder.id == draft.work_order_id)
                     .with_for_update()).first()
         if wo is None:
-            errors["work_order"] = "That work order no longer exists."
+            errors["work_order"] = Problem("invoice_work_order_gone")
         elif wo.status == WorkOrderStatus.invoiced or s.exec(select(Invoice.id).where(
                 Invoice.team_id == team_id, Invoice.work_order_id == wo.id)).first():
-            errors["work_order"] = f"{wo.number} is already invoiced."
+            errors["work_order"] = Problem("invoice_already_invoiced", {"number": wo.number})
         elif wo.status != WorkOrderStatus.closed:
-            errors["work_order"] = (f"{wo.number} is {WorkOrderStatus(wo.status).value}: "
-                                    "finance closes a job before it is invoiced.")
+            errors["work_order"] = Problem("invoice_work_order_not_closed", {"number": wo.number})
     number = (draft.number or "").strip()
     if not number:
-        errors["number"] = "Give the invoice its number."
+        errors["number"] = Problem("invoice_number_missing")
     elif len(number) > NUMBER_MAX:
-        errors["number"] = f"Keep the number under {NUMBER_MAX} characters."
+        errors["number"] = Problem("invoice_number_too_long", {"limit": NUMBER_MAX})
     elif _number_taken(s, team_id, number):
-        errors["number"] = f"Invoice {number} already exists; numbers are unique."
+        errors["number"] = Problem("invoice_number_taken", {"number": number})
     currency = (draft.currency or "").strip().upper() or (wo.currency if wo else "")
     amount = None
     if currency and not _CURRENCY.match(currency):
-        errors["currency"] = "Write the currency as a three-letter code, e.g. USD, EUR, JPY."
+        errors["currency"] = Problem("invoice_bad_currency")
     elif currency:
-        try:
-            amount = parse_amount(draft.amount, currency)
-        except ValueError as e:
-            errors["amount"] = str(e)
+        amount = amounts.amount_problem(draft.amount, currency, draft.notation or text_for(None),
+                                        limit=AMOUNT_LIMIT)
+        if isinstance(amount, Problem):
+            errors["amount"], amount = amount, None
     if draft.issued_on is None:
-        errors["issued_on"] = "Pick the issue date."
+        errors["issued_on"] = Problem("invoice_issue_date_missing")
     if errors:
         raise InvalidInput(errors)
     return wo, {"number": number, "amount": amount, "currency": currency, "issued_on": draft.issued_on}
@@ -260,7 +255,7 @@ def issue(db: Database, team_id: str, user_id: str, is_admin: bool, draft: Invoi
             done = _by_view(s, team_id, source_view_id)
             if done:
                 return _card(s, team_id, done.id), False
-            roles.require(s, team_id, user_id, roles.FINANCE, is_admin, "issue invoices")
+            _require_finance(s, team_id, user_id, is_admin, "issue")
             wo, v = _validate(s, team_id, draft)
             client = s.get(Client, wo.client_id)
             inv = Invoice(team_id=team_id, work_order_id=wo.id, client_id=wo.client_id, created_by=user_id,
@@ -281,8 +276,8 @@ def issue(db: Database, team_id: str, user_id: str, is_admin: bool, draft: Invoi
             if done:
                 return _card(s, team_id, done.id), False
             if _number_taken(s, team_id, (draft.number or "").strip()):
-                raise InvalidInput({"number": "That invoice number was just used; pick another."}) from None
-            raise InvalidInput({"work_order": "That work order was just invoiced."}) from None
+                raise InvalidInput.one("number", "invoice_number_just_used") from None
+            raise InvalidInput.one("work_order", "invoice_work_order_just_invoiced") from None
 
 
 # --- paying ------------------------------------------------------------------------------------------------
@@ -290,7 +285,7 @@ def issue(db: Database, team_id: str, user_id: str, is_admin: bool, draft: Invoi
 def for_payment(db: Database, team_id: str, user_id: str, is_admin: bool, invoice_id: int) -> InvoiceCard:
     """The invoice behind a Mark paid button, for finance only (checked before the date modal opens)."""
     with db.transaction() as s:
-        roles.require(s, team_id, user_id, roles.FINANCE, is_admin, "mark invoices paid")
+        _require_finance(s, team_id, user_id, is_admin, "pay")
         return _card(s, team_id, invoice_id)
 
 
@@ -298,16 +293,16 @@ def mark_paid(db: Database, team_id: str, user_id: str, is_admin: bool, invoice_
               today: date) -> tuple[InvoiceCard, bool]:
     """Record the payment once: (card, True) when this call marked it; a second click changes nothing."""
     with db.transaction() as s:
-        roles.require(s, team_id, user_id, roles.FINANCE, is_admin, "mark invoices paid")
+        _require_finance(s, team_id, user_id, is_admin, "pay")
         card = _card(s, team_id, invoice_id)
         if card.invoice.status == InvoiceStatus.paid:
             return card, False
         if paid_on is None:
-            raise InvalidInput({"paid_on": "Pick the day the money arrived."})
+            raise InvalidInput.one("paid_on", "invoice_paid_on_missing")
         if paid_on > today:
-            raise InvalidInput({"paid_on": f"{paid_on} is in the future; record a payment once it has arrived."})
+            raise InvalidInput.one("paid_on", "invoice_paid_on_future", date=paid_on)
         if paid_on < card.invoice.issued_on:
-            raise InvalidInput({"paid_on": f"That is before the invoice was issued ({card.invoice.issued_on})."})
+            raise InvalidInput.one("paid_on", "invoice_paid_on_before_issue", date=card.invoice.issued_on)
         # Conditional on still being open: of two finance clicks at once, one records the payment.
         done = s.execute(update(Invoice).where(Invoice.id == invoice_id, Invoice.team_id == team_id,
                                                Invoice.status == InvoiceStatus.open)

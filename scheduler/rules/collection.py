@@ -7,7 +7,8 @@ For each open invoice, at 09:00 in each recipient's zone (or their own time for 
   moves them to the Monday after);
 - at 15 days overdue the leads are escalated to (`overdue:{due+15}`), and from then on they get every
   weekly notice too (due+21, due+28, …).
-Paid invoices get nothing more: no new occurrences, and render() drops claimed ones.
+Paid invoices get nothing more: no new occurrences, and render() drops claimed ones. Each reminder is in
+its recipient's language (`ctx.text`).
 
 Finance and lead here are the people *named* in /ae settings. With no one named, workspace admins hold
 the roles for commands, but the scheduler cannot ask Slack who they are: the AE's reminder then says no
@@ -96,7 +97,8 @@ class InvoiceCollection:
                 holders[d.team_id] = _holders(ctx, d.team_id)
             finance, leads = holders[d.team_id]
             today = local_date(ctx.end, ctx.tz(d.team_id, d.recipient))
-            out[d.id] = collection_reminder(card, d.recipient, today, finance=d.recipient in finance,
+            out[d.id] = collection_reminder(card, d.recipient, today, ctx.text(d.team_id, d.recipient),
+                                            finance=d.recipient in finance,
                                             lead=d.recipient in leads, finance_named=bool(finance),
                                             lead_named=bool(leads))
         return out
