@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..db import Database
-from ..errors import InvalidInput
+from ..errors import InvalidInput, Problem
 from ..models import ActionItem, Attendee, CallLog, Client, Decision, ItemStatus, Minutes, SignOff, Tier
 from . import audit, clients, tasks
 
@@ -42,7 +42,7 @@ class ChannelWork:
     tier: str = ""
 
 
-CALL_KINDS = {"phone_call": "Phone call", "site_visit": "Site visit"}
+CALL_KINDS = ("phone_call", "site_visit")   # their labels are the renderer's (bot/render/calls.py)
 
 
 @dataclass
@@ -157,32 +157,32 @@ def work_for(db: Database, team_id: str, user_id: str, today: date) -> list[Chan
 
 # --- logging a call -------------------------------------------------------------------------------
 
-def check(draft: CallDraft) -> tuple[int | None, dict[str, str]]:
-    """The duration in minutes (when readable) and the errors keyed by the modal's block ids."""
-    errors: dict[str, str] = {}
+def check(draft: CallDraft) -> tuple[int | None, dict[str, Problem]]:
+    """The duration in minutes (when readable) and the problems keyed by the modal's block ids."""
+    errors: dict[str, Problem] = {}
     who = draft.who.strip()
     if not who:
-        errors["who"] = "Say who you spoke to."
+        errors["who"] = Problem("call_no_who")
     elif len(who) > WHO_MAX:
-        errors["who"] = f"Keep it under {WHO_MAX} characters."
+        errors["who"] = Problem("call_who_too_long", {"limit": WHO_MAX})
     minutes = None
     try:
         minutes = int(draft.duration.strip())
     except ValueError:
-        errors["duration"] = "Write the duration as a whole number of minutes, e.g. 15."
+        errors["duration"] = Problem("call_bad_duration")
     else:
         if not MINUTES_MIN <= minutes <= MINUTES_MAX:
-            errors["duration"] = f"A call lasts between {MINUTES_MIN} and {MINUTES_MAX} minutes."
+            errors["duration"] = Problem("call_duration_range", {"min": MINUTES_MIN, "max": MINUTES_MAX})
     outcome = draft.outcome.strip()
     if not outcome:
-        errors["outcome"] = "Say how the call went."
+        errors["outcome"] = Problem("call_no_outcome")
     elif len(outcome) > OUTCOME_MAX:
-        errors["outcome"] = f"Keep the outcome under {OUTCOME_MAX:,} characters."
+        errors["outcome"] = Problem("call_outcome_too_long", {"limit": OUTCOME_MAX})
     text = draft.follow_up_text.strip()
     if text and not draft.follow_up_owner:
-        errors["follow_up_owner"] = "Pick who owns the follow-up."
+        errors["follow_up_owner"] = Problem("call_follow_up_no_owner")
     elif not text and (draft.follow_up_owner or draft.follow_up_due):
-        errors["follow_up_text"] = "Say what the follow-up is (or clear its owner and date)."
+        errors["follow_up_text"] = Problem("call_follow_up_no_text")
     return minutes, errors
 
 
@@ -230,11 +230,11 @@ def _log(db: Database, team_id: str, user_id: str, draft: CallDraft, today: date
         if draft.client_id is not None:
             client = clients.by_id(s, team_id, draft.client_id)
             if client is None:
-                errors["client"] = "I can't find that client any more; pick another."
+                errors["client"] = Problem("call_client_gone")
             else:
                 channel = client.channel_id
         elif draft.needs_client:
-            errors["client"] = "Pick the client."
+            errors["client"] = Problem("call_pick_client")
         item = None
         if draft.follow_up_text.strip() and draft.follow_up_owner:
             try:

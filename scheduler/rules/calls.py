@@ -59,5 +59,6 @@ class DailyCall:
         out = {}
         for d in deliveries:
             work = service.call_list(ctx.s, d.team_id, d.recipient, date.fromisoformat(d.period))
-            out[d.id] = daily_call(d.recipient, work) if work else None
+            # In the AE's language: their choice, else their Slack locale's (people loaded once a tick).
+            out[d.id] = daily_call(d.recipient, work, ctx.text(d.team_id, d.recipient)) if work else None
         return out

@@ -59,7 +59,8 @@ class QuarterlyReview:
         for d in deliveries:
             goals = list(ctx.s.exec(select(Goal).where(Goal.team_id == d.team_id, Goal.user_id == d.recipient,
                                                        Goal.period == d.period).order_by(Goal.id)))
-            out[d.id] = {"channel": d.recipient, **quarterly_review(d.period, goals)} if goals else None
+            t = ctx.text(d.team_id, d.recipient)   # the recipient's language (people loaded once a tick)
+            out[d.id] = {"channel": d.recipient, **quarterly_review(d.period, goals, t)} if goals else None
         return out
 
 
@@ -87,5 +88,6 @@ class YearlyReview:
             goals = list(ctx.s.exec(select(Goal).where(Goal.team_id == d.team_id, Goal.user_id == d.recipient,
                                                        Goal.period.like(f"{d.period}-Q%"))
                                     .order_by(Goal.period, Goal.id)))
-            out[d.id] = {"channel": d.recipient, **yearly_review(int(d.period), goals)} if goals else None
+            t = ctx.text(d.team_id, d.recipient)
+            out[d.id] = {"channel": d.recipient, **yearly_review(int(d.period), goals, t)} if goals else None
         return out
