@@ -33,8 +33,8 @@ def _summary(w: ChannelWork, t: Text) -> str:
 
 
 def _client_line(w: ChannelWork, t: Text) -> str:
-    head = t("*{name}* · tier {tier} · {channel}", name=esc(plain(w.client_name, 120)), tier=w.tier,
-             channel=f"<#{w.channel_id}>")
+    channel = f"<#{w.channel_id}>"
+    head = t("*{name}* · tier {tier} · {channel}", name=esc(plain(w.client_name, 120)), tier=w.tier, channel=channel)
     summary = _summary(w, t) or t("Nothing open — a progress check-in.")
     return f"{head}\n{summary}"
 
@@ -99,15 +99,16 @@ def call_modal(channel_id: str | None, t: Text, *, via: str = "daily_call", clie
     _input = input_block
     meta = {"channel": channel_id, "via": via}
     if client is not None:
-        name = esc(plain(client.name, 120))
-        top = [section(t("Call with *{name}* ({channel})", name=name, channel=f"<#{client.channel_id}>")
+        name, channel = esc(plain(client.name, 120)), f"<#{client.channel_id}>"
+        top = [section(t("Call with *{name}* ({channel})", name=name, channel=channel)
                        if client.channel_id else t("Call with *{name}*", name=name))]
         meta = {"client": client.id, "channel": client.channel_id, "via": via}
     elif clients:
         top = [client_picker(clients, picked, t)]
         meta = {"pick": True, "via": via}
     elif channel_id:
-        top = [section(t("Call with {channel}", channel=f"<#{channel_id}>"))]
+        channel = f"<#{channel_id}>"
+        top = [section(t("Call with {channel}", channel=channel))]
     else:
         top = [_input("channel", t("Client channel"), {"type": "conversations_select",
                                                        "default_to_current_conversation": True},
