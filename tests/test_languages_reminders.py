@@ -154,7 +154,7 @@ def test_goal_review_in_korean_and_a_refusal_in_the_clickers_language(rhythm, bo
     rhythm.tick(utc(2026, 10, 1, 10, 0), [QuarterlyReview()])     # Thursday 10:00 UTC, the first weekday
     [dm] = rhythm.dms("U0KO")
     assert "*분기 목표 점검: 2026년 3분기*" in dump(dm) and "2개 중 0개 달성" in dump(dm)
-    assert dm.text == "2026년 3분기 분기 목표 점검: 2개 중 0개 달성"
+    assert dm.text == "2026년 3분기 목표 점검: 2개 중 0개 달성"
     buttons = [e["text"]["text"] for b in dm.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert buttons == ["완료", "미달성", "완료", "미달성", "이번 분기 목표 설정"]
     [d] = rhythm.deliveries(rule="quarterly_review")
@@ -173,7 +173,7 @@ def test_yearly_review_in_spanish(rhythm):
     rhythm.tick(utc(2028, 1, 3, 9), [YearlyReview()])
     rhythm.tick(utc(2028, 1, 3, 10), [YearlyReview()])
     [dm] = rhythm.dms("U0ES")
-    assert dm.text == "Tu 2027 en objetivos: cumplidos 1 de 2"          # a year, not "2.027"
+    assert dm.text == "Revisión anual de objetivos 2027: cumplidos 1 de 2"   # a year, not "2.027"
     assert "*T1 2027*: cumplidos 1 de 1" in dump(dm) and "❌ Ganar dos cuentas B" in dump(dm)
 
 
