@@ -62,7 +62,8 @@ def daily_call(recipient: str, work: list[ChannelWork], t: Text) -> dict:
         if w.client_id is not None:
             blocks.append(section(_client_line(w, t), accessory=button(log, LOG_CALL, f"{CLIENT_VALUE}{w.client_id}")))
         else:
-            blocks.append(section(f"<#{w.channel_id}>\n{_summary(w, t)}", accessory=button(log, LOG_CALL, w.channel_id)))
+            blocks.append(section(f"<#{w.channel_id}>\n{_summary(w, t)}",
+                                  accessory=button(log, LOG_CALL, w.channel_id)))
     rest = work[room:]
     if rest:
         if any(w.client_id is not None for w in rest):

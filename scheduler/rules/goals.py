@@ -102,6 +102,6 @@ class YearlyReview:
         out = {}
         for d in deliveries:
             goals = mine.get((d.team_id, d.recipient, d.period))
-            out[d.id] = ({"channel": d.recipient, **yearly_review(int(d.period), goals, ctx.text(d.team_id, d.recipient))}
-                         if goals else None)
+            t = ctx.text(d.team_id, d.recipient) if goals else None
+            out[d.id] = {"channel": d.recipient, **yearly_review(int(d.period), goals, t)} if goals else None
         return out
