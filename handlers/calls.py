@@ -12,54 +12,54 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
 from bot.errors import InvalidInput, NotFound
+from bot.i18n import Text
 from bot.models import Client
 from bot.render import calls as render
+from bot.render.problems import describe, modal_errors
 from bot.services import calls as service
 from bot.services import clients as clients_service
 
-from .common import (metadata_of, date_of, learn_person, run, run_now, state_value, team_of, tell, text_of, today,
-                     user_of, user_of_select)
-from .tasks import send_item_dm
-from bot.render.problems import modal_errors
-
-from .common import reader
-
+from .common import (date_of, learn_person, metadata_of, reader, run, run_now, state_value, team_of, tell, text_of,
+                     today, user_of, user_of_select)
 from .routing import Router
+from .tasks import send_item_dm
 
 PICKER_MAX = 100    # options in a static_select
 
 
-async def open_call_modal(client: AsyncWebClient, trigger_id: str, channel_id: str | None,
+async def open_call_modal(client: AsyncWebClient, trigger_id: str, channel_id: str | None, t: Text,
                           via: str = "daily_call", *, about: Client | None = None,
                           choices: list[Client] | None = None, picked: Client | None = None,
                           note: str | None = None) -> None:
     await client.views_open(trigger_id=trigger_id, view=render.call_modal(
-        channel_id, via=via, client=about, clients=choices, picked=picked, note=note))
+        channel_id, t, via=via, client=about, clients=choices, picked=picked, note=note))
 
 
 async def open_for_command(client: AsyncWebClient, db: Database, body: dict) -> None:
-    """`/call [client]`: the named client, else a picker of the workspace's clients."""
+    """`/call [client]`: the named client, else a picker of the workspace's clients. In the words of
+    whoever typed it."""
     team, user, channel = team_of(body), user_of(body), body.get("channel_id")
+    t = await reader(db, team, user, client)
     name = (body.get("text") or "").strip()
-    note = None
+    notes = []
     if name:
         try:
             row = await run(clients_service.find, db, team, name)
-            await open_call_modal(client, body["trigger_id"], None, "call_command", about=row.client)
+            await open_call_modal(client, body["trigger_id"], None, t, "call_command", about=row.client)
             return
         except NotFound as e:
-            note = str(e)
+            notes.append(describe(e, t))
     choices, here, left = await run(clients_service.for_picker, db, team, user, channel, PICKER_MAX)
     if choices:
         if left:
-            more = f"Showing {len(choices)} of {len(choices) + left} clients: `/call NAME` finds any of them."
-            note = f"{note}\n{more}" if note else more
-        await open_call_modal(client, body["trigger_id"], None, "call_command", choices=choices, picked=here,
-                              note=note)
+            notes.append(t("Showing {shown} of {total} clients: `/call NAME` finds any of them.",
+                           shown=t.number(len(choices)), total=t.number(len(choices) + left)))
+        await open_call_modal(client, body["trigger_id"], None, t, "call_command", choices=choices, picked=here,
+                              note="\n".join(notes) or None)
         return
-    if note:
-        note += " Which channel was the call about?"
-    await open_call_modal(client, body["trigger_id"], None, "call_command", note=note)
+    if notes:
+        notes.append(t("Which channel was the call about?"))
+    await open_call_modal(client, body["trigger_id"], None, t, "call_command", note=" ".join(notes) or None)
 
 
 def parse_call(view: dict) -> service.CallDraft:
@@ -86,14 +86,14 @@ async def save_call(ack: AsyncAck, body: dict, client: AsyncWebClient, db: Datab
         logged = await run_now(service.log_call, db, team, user, draft, await today(db, team, user),
                            body["view"].get("id"))
     except InvalidInput as e:
-        await ack(response_action="errors", errors=modal_errors(e, await reader(db, team_of(body), user_of(body))))
+        await ack(response_action="errors", errors=modal_errors(e, await reader(db, team, user)))
         return
     await ack()
     if not logged.created:
         return
     if logged.item:
         await send_item_dm(client, db, logged.item)
-    done = render.logged(logged.call, logged.item, logged.client)
+    done = render.logged(logged.call, logged.item, await reader(db, team, user), logged.client)
     await tell(client, {"user": {"id": user}}, done["text"], done["blocks"])
 
 
@@ -106,11 +106,12 @@ def register(router: Router, db: Database) -> None:
     @router.action(render.LOG_CALL)
     async def log_call_clicked(body: dict, client: AsyncWebClient):
         value = body["actions"][0].get("value") or ""
+        t = await reader(db, team_of(body), user_of(body), client)
         if value.startswith(render.CLIENT_VALUE):
             row = await run(clients_service.load, db, team_of(body), int(value[len(render.CLIENT_VALUE):]))
-            await open_call_modal(client, body["trigger_id"], None, about=row.client)
+            await open_call_modal(client, body["trigger_id"], None, t, about=row.client)
         else:
-            await open_call_modal(client, body["trigger_id"], value or None)
+            await open_call_modal(client, body["trigger_id"], value or None, t)
         await learn_person(client, db, team_of(body), user_of(body))
 
     @router.view(render.CALL_CALLBACK, own_ack=True)

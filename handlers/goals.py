@@ -9,11 +9,9 @@ from bot.errors import InvalidInput
 from bot.render import goals as render
 from bot.services import goals as service
 
-from .common import metadata_of, learn_person, run, team_of, tell, text_of, user_of
 from bot.render.problems import modal_errors
 
-from .common import reader
-
+from .common import learn_person, metadata_of, reader, run, team_of, tell, text_of, user_of
 from .routing import Router
 
 
@@ -21,7 +19,8 @@ async def open_goals(client: AsyncWebClient, db: Database, body: dict, channel: 
     team, user = team_of(body), user_of(body)
     period = await run(service.this_quarter, db, team, user)
     goals = await run(service.for_period, db, team, user, period)
-    await client.views_open(trigger_id=body["trigger_id"], view=render.goals_modal(period, goals, channel))
+    t = await reader(db, team, user, client)
+    await client.views_open(trigger_id=body["trigger_id"], view=render.goals_modal(period, goals, t, channel))
 
 
 def register(router: Router, db: Database) -> None:
@@ -41,10 +40,10 @@ def register(router: Router, db: Database) -> None:
         try:
             saved = await run(service.set_goals, db, team, user, meta.get("period") or "", text_of(view, "goals"))
         except InvalidInput as e:
-            await ack(response_action="errors", errors=modal_errors(e, await reader(db, team_of(body), user_of(body))))
+            await ack(response_action="errors", errors=modal_errors(e, await reader(db, team, user)))
             return
         await ack()
-        reply = render.saved_reply(saved.period, saved.goals)
+        reply = render.saved_reply(saved.period, saved.goals, await reader(db, team, user))
         await tell(client, {"user": {"id": user}, "channel": {"id": meta.get("channel") or ""}},
                    reply["text"], reply.get("blocks"))
 
@@ -58,7 +57,9 @@ def register(router: Router, db: Database) -> None:
         ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
         if channel and ts:
             goals = await run(service.for_period, db, team, user, goal.period)
-            await client.chat_update(channel=channel, ts=ts, **render.quarterly_review(goal.period, goals))
+            # Only the goal's owner may mark it, so whoever clicked reads their own review.
+            t = await reader(db, team, user)
+            await client.chat_update(channel=channel, ts=ts, **render.quarterly_review(goal.period, goals, t))
 
     @router.action(render.GOAL_DONE)
     async def goal_done(body: dict, client: AsyncWebClient):

@@ -214,3 +214,29 @@ def test_a_site_visit_is_logged_as_one(bot, slack):
     slack.wait_for("chat.postMessage", where=lambda c: "site visit" in str(c.params.get("blocks")))
     with bot.db.transaction() as s:
         assert s.exec(select(CallLog)).one().kind == "site_visit"
+
+
+def test_an_aes_call_list_reads_their_own_clients_not_the_whole_workspaces(rhythm):
+    """A tick builds one list per AE: reading every client of the workspace for each made the tick's
+    cost grow with the square of the agency (2,000 AEs: 150 ms a list)."""
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from bot.models import Client
+    from bot.services import calls as service
+
+    for i in range(30):
+        add_client(rhythm.db, f"Other {i}", f"U0OTHER{i}", f"C0OTHER{i}", tier="A")
+    add_client(rhythm.db, "Mine", "U0AE", "C0MINE", tier="A")
+    add_minutes(rhythm.db, "U0AE", "C0OTHER3", items=[("U0AE", LATER, OPEN)])   # a colleague's client: not mine to call
+    add_minutes(rhythm.db, "U0AE", "C0LEGACY", items=[("U0AE", LATER, OPEN)])
+    loaded = []
+    listen = lambda session, obj: loaded.append(obj) if isinstance(obj, Client) else None   # noqa: E731
+    sa.event.listen(Session, "loaded_as_persistent", listen)
+    try:
+        with rhythm.db.transaction() as s:
+            work = service.call_list(s, TEAM, "U0AE", date(2026, 12, 1))
+    finally:
+        sa.event.remove(Session, "loaded_as_persistent", listen)
+    assert [(w.client_name or w.channel_id) for w in work] == ["Mine", "C0LEGACY"]
+    assert [c.name for c in loaded] == ["Mine"]

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from bot.models import (ActionItem, Attendee, AuditEvent, CallLog, Decision, ItemStatus, MeetingKind, Minutes,
                         Person, SignOff, utcnow)
+from bot.i18n import text_for
 from bot.render.calls import call_modal, daily_call
 from bot.services.calls import ChannelWork
 from scheduler.rules import all_rules
@@ -181,7 +182,7 @@ def test_work_done_before_a_retry_is_not_sent(rhythm):
 
 
 def test_a_long_list_stays_within_slacks_block_limit():
-    msg = daily_call("U0AE", [ChannelWork(f"C{i:04d}", open_items=1) for i in range(70)])
+    msg = daily_call("U0AE", [ChannelWork(f"C{i:04d}", open_items=1) for i in range(70)], text_for("en"))
     assert len(msg["blocks"]) == 50
     assert msg["blocks"][-1]["elements"][0]["text"] == "…and 22 more channels with open work."
 
@@ -288,7 +289,7 @@ def test_invalid_calls_come_back_as_errors_on_the_modal_and_store_nothing(bot):
 
 def test_the_modal_asks_for_the_channel_when_opened_without_one(bot):
     """What `/call` (next issue) opens outside a client channel: the picked channel is stored."""
-    view = {**call_modal(None, via="call_command"), "id": "V0CALL", "hash": "h1"}
+    view = {**call_modal(None, text_for("en"), via="call_command"), "id": "V0CALL", "hash": "h1"}
     picker = view["blocks"][0]
     assert (picker["block_id"], picker["element"]["type"]) == ("channel", "conversations_select")
     p = example("view_submission.json")

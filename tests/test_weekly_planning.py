@@ -61,7 +61,7 @@ def test_the_coming_week_by_day_then_overdue_then_my_unsigned_minutes(rhythm):
     rhythm.tick(utc(2026, 11, 29, 19), RULES)
     [dm] = plans(rhythm, "U0ME")
     text = body(dm)
-    assert dm.text == "Your week ahead: 4 due, 2 overdue, 1 minutes to sign"
+    assert dm.text == "Your week ahead: 4 due, 2 overdue, 1 to sign"   # not "1 minutes"
     order = ["Due this week", "*Monday*", "Call the printer", "Book the studio", "*Thursday*", "Send the brief",
              "*Sunday*", "Sunday shoot", "Overdue", "Old invoice", "Due today", "Your minutes waiting for sign-off",
              "Spring kick-off", "1 of 2 signed"]

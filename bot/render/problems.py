@@ -91,6 +91,22 @@ MESSAGES: dict[str, str] = {
                                    "nothing to snooze."),
     "report_empty": N_("Write the report, or Cancel to keep the draft."),
     "report_too_long": N_("Keep it under {limit} characters."),
+    "call_no_who": N_("Say who you spoke to."),
+    "call_who_too_long": N_("Keep it under {limit} characters."),
+    "call_bad_duration": N_("Write the duration as a whole number of minutes, e.g. 15."),
+    "call_duration_range": N_("A call lasts between {min} and {max} minutes. Write a duration in that range."),
+    "call_no_outcome": N_("Say how the call went."),
+    "call_outcome_too_long": N_("Keep the outcome under {limit} characters."),
+    "call_follow_up_no_owner": N_("Pick who owns the follow-up."),
+    "call_follow_up_no_text": N_("Say what the follow-up is (or clear its owner and date)."),
+    "call_client_gone": N_("I can't find that client any more; pick another."),
+    "call_pick_client": N_("Pick the client."),
+    "goals_too_many": N_("Keep it to {max} goals or fewer (you have {count}): remove a line or two."),
+    "goal_too_long": N_("Goal {line} is longer than {limit} characters; shorten it."),
+    "goals_form_stale": N_("That form is out of date; run /goals again."),
+    "goal_gone": N_("That goal no longer exists (it may have been replaced with /goals). Type `/goals` to see "
+                    "your goals."),
+    "goal_not_yours": N_("Only {owner}, whose goal this is, can mark it: ask them to."),
 
 
     # --- settings, people ------------------------------------------------------------------------

@@ -1,21 +1,29 @@
-"""Reminder messages: pure functions from rows to chat.postMessage arguments."""
+"""Reminder messages: pure functions from rows to chat.postMessage arguments, in the recipient's `Text`."""
 from __future__ import annotations
 
+from ..i18n import Text
 from ..models import ActionItem
 from .text import button, context, day, esc, fit, mention, section
 
 
-def item_reminder(item: ActionItem, recipient: str, *, overdue: bool, tomorrow: bool = False) -> dict:
+def _head(item: ActionItem, t: Text, overdue: bool, tomorrow: bool, owner: str | None) -> str:
+    """The first line, whole: when it is due and (to whoever gave it) whose it is."""
+    when = day(item.due_on, t)
     if overdue:
-        head = f"⚠️ *Overdue* since {day(item.due_on)}"
-    elif tomorrow:
-        head = f"⏰ Due *tomorrow*, {day(item.due_on)}"
-    else:
-        head = f"⏰ Due *today*, {day(item.due_on)}"
-    whose = "" if recipient == item.owner_id else f" — owned by {mention(item.owner_id)}"
-    blocks = [section(f"{head}{whose}\n{esc(item.text)}"),
-              {"type": "actions", "elements": [button("Done", "item_done", str(item.id), style="primary")]}]
+        return (t("⚠️ *Overdue* since {date} — owned by {person}", date=when, person=owner) if owner
+                else t("⚠️ *Overdue* since {date}", date=when))
+    if tomorrow:
+        return (t("⏰ Due *tomorrow*, {date} — owned by {person}", date=when, person=owner) if owner
+                else t("⏰ Due *tomorrow*, {date}", date=when))
+    return (t("⏰ Due *today*, {date} — owned by {person}", date=when, person=owner) if owner
+            else t("⏰ Due *today*, {date}", date=when))
+
+
+def item_reminder(item: ActionItem, recipient: str, t: Text, *, overdue: bool, tomorrow: bool = False) -> dict:
+    owner = None if recipient == item.owner_id else mention(item.owner_id)
+    blocks = [section(f"{_head(item, t, overdue, tomorrow, owner)}\n{esc(item.text)}"),
+              {"type": "actions", "elements": [button(t("Done"), "item_done", str(item.id), style="primary")]}]
     if overdue and recipient != item.owner_id:
-        blocks.insert(1, context("You gave this item; the owner has been reminded too."))
-    return {"channel": recipient, "text": fit(f"{'Overdue' if overdue else 'Due'}: {item.text}", 3000)[0],
-            "blocks": blocks}
+        blocks.insert(1, context(t("You gave this item; the owner has been reminded too.")))
+    text = t("Overdue: {text}", text=item.text) if overdue else t("Due: {text}", text=item.text)
+    return {"channel": recipient, "text": fit(text, 3000)[0], "blocks": blocks}

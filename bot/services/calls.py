@@ -9,7 +9,7 @@ never listed as a plain channel: its calls follow the client's cadence, and go t
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import case, func, union
@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..db import Database
-from ..errors import InvalidInput
+from ..errors import InvalidInput, Problem
 from ..models import ActionItem, Attendee, CallLog, Client, Decision, ItemStatus, Minutes, SignOff, Tier
 from . import audit, clients, tasks
 
@@ -42,7 +42,7 @@ class ChannelWork:
     tier: str = ""
 
 
-CALL_KINDS = {"phone_call": "Phone call", "site_visit": "Site visit"}
+CALL_KINDS = ("phone_call", "site_visit")   # their labels are the renderer's (bot/render/calls.py)
 
 
 @dataclass
@@ -100,33 +100,60 @@ def waiting_for_sign_off(s: Session, team_id: str, *, author_id: str | None = No
     return [(m, int(a), int(b)) for m, a, b in s.exec(q)]
 
 
+def _channels_of(s: Session, team_id: str, users: list[str]) -> dict[str, list[str]]:
+    """AE → the channels where they wrote minutes or logged calls."""
+    q = union(select(Minutes.author_id, Minutes.channel_id).where(Minutes.team_id == team_id,
+                                                                   Minutes.author_id.in_(users)),
+              select(CallLog.user_id, CallLog.channel_id).where(CallLog.team_id == team_id, CallLog.user_id.in_(users),
+                                                                CallLog.channel_id.is_not(None)))
+    out: dict[str, list[str]] = {u: [] for u in users}
+    for user_id, channel in s.execute(q):
+        out[user_id].append(channel)
+    return out
+
+
+def _busy(work: dict[str, ChannelWork], channels: list[str]) -> list[ChannelWork]:
+    busy = [replace(work[c]) for c in channels if work[c].open_items or work[c].unsigned]
+    return sorted(busy, key=lambda w: (-w.overdue, -w.open_items, -w.unsigned, w.channel_id))
+
+
 def open_work(s: Session, team_id: str, user_id: str, today: date,
               exclude: frozenset[str] = frozenset()) -> list[ChannelWork]:
     """The AE's client channels (where they wrote minutes or logged calls; not those in `exclude`) that
     have open action items or minutes waiting for sign-off, most overdue first."""
-    channels = [c for c in s.execute(union(
-        select(Minutes.channel_id).where(Minutes.team_id == team_id, Minutes.author_id == user_id),
-        select(CallLog.channel_id).where(CallLog.team_id == team_id, CallLog.user_id == user_id,
-                                         CallLog.channel_id.is_not(None)))).scalars() if c not in exclude]
-    work = _counts(s, team_id, channels, today)
-    busy = [w for w in work.values() if w.open_items or w.unsigned]
-    return sorted(busy, key=lambda w: (-w.overdue, -w.open_items, -w.unsigned, w.channel_id))
+    channels = [c for c in _channels_of(s, team_id, [user_id])[user_id] if c not in exclude]
+    return _busy(_counts(s, team_id, channels, today), channels)
 
 
 def call_list(s: Session, team_id: str, user_id: str, today: date) -> list[ChannelWork]:
     """Whom the AE calls on `today` (their local date): their clients due today, then the channels
     without a client that have open work (see the module's rule)."""
-    all_clients = list(s.exec(select(Client).where(Client.team_id == team_id)))
-    due = [c for c in all_clients
-           if c.ae_id == user_id and c.channel_id and clients.is_due_for_call(c, today.weekday())]
-    counts = _counts(s, team_id, [c.channel_id for c in due], today)
-    listed = []
-    for c in due:
-        w = counts[c.channel_id]
-        listed.append(ChannelWork(c.channel_id, w.open_items, w.overdue, w.unsigned, c.id, c.name, Tier(c.tier).value))
-    listed.sort(key=lambda w: (w.tier, -w.overdue, -w.open_items, -w.unsigned, w.client_name.lower()))
-    theirs = frozenset(c.channel_id for c in all_clients if c.channel_id)
-    return listed + open_work(s, team_id, user_id, today, exclude=theirs)
+    return call_lists(s, team_id, [user_id], today)[user_id]
+
+
+def call_lists(s: Session, team_id: str, users: list[str], today: date) -> dict[str, list[ChannelWork]]:
+    """`call_list` of several AEs of one workspace, in five queries whatever their number: a tick builds
+    one list per AE, so what each costs must not grow with the workspace (their own clients and
+    channels are read, never the workspace's)."""
+    users = list(dict.fromkeys(users))
+    due = [c for c in s.exec(select(Client).where(Client.team_id == team_id, Client.ae_id.in_(users),
+                                                  Client.channel_id.is_not(None)))
+           if clients.is_due_for_call(c, today.weekday())]
+    channels = _channels_of(s, team_id, users)
+    written = {c for cs in channels.values() for c in cs}
+    # Any client's channel (the AE's or a colleague's) follows its client's cadence: never listed plain.
+    theirs = set(s.exec(select(Client.channel_id).where(Client.team_id == team_id, Client.channel_id.in_(written)))
+                 ) if written else set()
+    plain = {u: [c for c in channels[u] if c not in theirs] for u in users}
+    work = _counts(s, team_id, sorted({c.channel_id for c in due} | {c for cs in plain.values() for c in cs}), today)
+    out = {}
+    for u in users:
+        listed = [ChannelWork(c.channel_id, work[c.channel_id].open_items, work[c.channel_id].overdue,
+                              work[c.channel_id].unsigned, c.id, c.name, Tier(c.tier).value)
+                  for c in due if c.ae_id == u]
+        listed.sort(key=lambda w: (w.tier, -w.overdue, -w.open_items, -w.unsigned, w.client_name.lower()))
+        out[u] = listed + _busy(work, plain[u])
+    return out
 
 
 def _counts(s: Session, team_id: str, channels: list[str], today: date) -> dict[str, ChannelWork]:
@@ -157,32 +184,32 @@ def work_for(db: Database, team_id: str, user_id: str, today: date) -> list[Chan
 
 # --- logging a call -------------------------------------------------------------------------------
 
-def check(draft: CallDraft) -> tuple[int | None, dict[str, str]]:
-    """The duration in minutes (when readable) and the errors keyed by the modal's block ids."""
-    errors: dict[str, str] = {}
+def check(draft: CallDraft) -> tuple[int | None, dict[str, Problem]]:
+    """The duration in minutes (when readable) and the problems keyed by the modal's block ids."""
+    errors: dict[str, Problem] = {}
     who = draft.who.strip()
     if not who:
-        errors["who"] = "Say who you spoke to."
+        errors["who"] = Problem("call_no_who")
     elif len(who) > WHO_MAX:
-        errors["who"] = f"Keep it under {WHO_MAX} characters."
+        errors["who"] = Problem("call_who_too_long", {"limit": WHO_MAX})
     minutes = None
     try:
         minutes = int(draft.duration.strip())
     except ValueError:
-        errors["duration"] = "Write the duration as a whole number of minutes, e.g. 15."
+        errors["duration"] = Problem("call_bad_duration")
     else:
         if not MINUTES_MIN <= minutes <= MINUTES_MAX:
-            errors["duration"] = f"A call lasts between {MINUTES_MIN} and {MINUTES_MAX} minutes."
+            errors["duration"] = Problem("call_duration_range", {"min": MINUTES_MIN, "max": MINUTES_MAX})
     outcome = draft.outcome.strip()
     if not outcome:
-        errors["outcome"] = "Say how the call went."
+        errors["outcome"] = Problem("call_no_outcome")
     elif len(outcome) > OUTCOME_MAX:
-        errors["outcome"] = f"Keep the outcome under {OUTCOME_MAX:,} characters."
+        errors["outcome"] = Problem("call_outcome_too_long", {"limit": OUTCOME_MAX})
     text = draft.follow_up_text.strip()
     if text and not draft.follow_up_owner:
-        errors["follow_up_owner"] = "Pick who owns the follow-up."
+        errors["follow_up_owner"] = Problem("call_follow_up_no_owner")
     elif not text and (draft.follow_up_owner or draft.follow_up_due):
-        errors["follow_up_text"] = "Say what the follow-up is (or clear its owner and date)."
+        errors["follow_up_text"] = Problem("call_follow_up_no_text")
     return minutes, errors
 
 
@@ -230,11 +257,11 @@ def _log(db: Database, team_id: str, user_id: str, draft: CallDraft, today: date
         if draft.client_id is not None:
             client = clients.by_id(s, team_id, draft.client_id)
             if client is None:
-                errors["client"] = "I can't find that client any more; pick another."
+                errors["client"] = Problem("call_client_gone")
             else:
                 channel = client.channel_id
         elif draft.needs_client:
-            errors["client"] = "Pick the client."
+            errors["client"] = Problem("call_pick_client")
         item = None
         if draft.follow_up_text.strip() and draft.follow_up_owner:
             try:

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from ..periods import quarter
 
 from ..db import Database
-from ..errors import InvalidInput, NotAllowed, NotFound
+from ..errors import InvalidInput, NotAllowed, NotFound, User
 from ..models import Goal, GoalStatus, utcnow
 from . import audit, people
 
@@ -41,10 +41,10 @@ def parse_lines(text: str) -> list[str]:
         if line and line not in lines:
             lines.append(line)
     if len(lines) > MAX_GOALS:
-        raise InvalidInput({"goals": f"Keep it to {MAX_GOALS} goals or fewer (you have {len(lines)})."})
+        raise InvalidInput.one("goals", "goals_too_many", max=MAX_GOALS, count=len(lines))
     long = [i + 1 for i, line in enumerate(lines) if len(line) > GOAL_MAX]
     if long:
-        raise InvalidInput({"goals": f"Goal {long[0]} is longer than {GOAL_MAX} characters; shorten it."})
+        raise InvalidInput.one("goals", "goal_too_long", line=long[0], limit=GOAL_MAX)
     return lines
 
 
@@ -71,7 +71,7 @@ def set_goals(db: Database, team_id: str, user_id: str, period: str, text: str) 
     already marked done or not done are kept as history and never duplicated as open ones.
     """
     if not _PERIOD.match(period or ""):
-        raise InvalidInput({"goals": "That form is out of date; run /goals again."})
+        raise InvalidInput.one("goals", "goals_form_stale")
     lines = parse_lines(text)
     with db.transaction() as s:
         current = _of(s, team_id, user_id, period)
@@ -94,9 +94,9 @@ def mark(db: Database, team_id: str, user_id: str, goal_id: int, done: bool) -> 
     with db.transaction() as s:
         goal = s.exec(select(Goal).where(Goal.team_id == team_id, Goal.id == goal_id).with_for_update()).first()
         if goal is None:
-            raise NotFound("That goal no longer exists (it may have been replaced with /goals).")
+            raise NotFound("goal_gone")
         if goal.user_id != user_id:
-            raise NotAllowed(f"Only <@{goal.user_id}>, whose goal this is, can mark it.")
+            raise NotAllowed("goal_not_yours", owner=User(goal.user_id))
         if goal.status == status:
             return goal, False
         before = goal.status

@@ -56,8 +56,13 @@ class DailyCall:
                     yield Occurrence(team, self.name, "-", ae, day.isoformat(), t)
 
     def render(self, ctx: Context, deliveries: list[Delivery]):
+        lists: dict[tuple, dict] = {}   # the batch's lists, a few queries per workspace and local date
+        for team, day in {(d.team_id, d.period) for d in deliveries}:
+            aes = [d.recipient for d in deliveries if (d.team_id, d.period) == (team, day)]
+            lists[team, day] = service.call_lists(ctx.s, team, aes, date.fromisoformat(day))
         out = {}
         for d in deliveries:
-            work = service.call_list(ctx.s, d.team_id, d.recipient, date.fromisoformat(d.period))
-            out[d.id] = daily_call(d.recipient, work) if work else None
+            work = lists[d.team_id, d.period][d.recipient]
+            # In the AE's language: their choice, else their Slack locale's (people loaded once a batch).
+            out[d.id] = daily_call(d.recipient, work, ctx.text(d.team_id, d.recipient)) if work else None
         return out

@@ -38,6 +38,19 @@ def _fires(ctx: Context, team_id: str, user_id: str, months: str):
     return [(local_date(t, tz), t) for t in fire_times(trigger, ctx.start, ctx.end)]
 
 
+def _goals_of(ctx: Context, deliveries: list[Delivery], quarters: set[str], period_of) -> dict[tuple, list[Goal]]:
+    """The recipients' goals of those quarters, in one query per workspace and batch (not one per
+    reminder), by (team, user, the period reviewed)."""
+    out: dict[tuple, list[Goal]] = {}
+    for team_id in {d.team_id for d in deliveries}:
+        users = {d.recipient for d in deliveries if d.team_id == team_id}
+        q = (select(Goal).where(Goal.team_id == team_id, Goal.user_id.in_(users), Goal.period.in_(quarters))
+             .order_by(Goal.user_id, Goal.period, Goal.id))
+        for g in ctx.s.exec(q):
+            out.setdefault((g.team_id, g.user_id, period_of(g)), []).append(g)
+    return out
+
+
 class QuarterlyReview:
     name = "quarterly_review"
     to_person = True
@@ -55,11 +68,13 @@ class QuarterlyReview:
                     break   # one per tick; later mornings of the same quarter carry the same key anyway
 
     def render(self, ctx: Context, deliveries: list[Delivery]):
+        mine = _goals_of(ctx, deliveries, {d.period for d in deliveries}, lambda g: g.period)
         out = {}
         for d in deliveries:
-            goals = list(ctx.s.exec(select(Goal).where(Goal.team_id == d.team_id, Goal.user_id == d.recipient,
-                                                       Goal.period == d.period).order_by(Goal.id)))
-            out[d.id] = {"channel": d.recipient, **quarterly_review(d.period, goals)} if goals else None
+            goals = mine.get((d.team_id, d.recipient, d.period))
+            # In the recipient's language (people loaded once per workspace and batch).
+            out[d.id] = ({"channel": d.recipient, **quarterly_review(d.period, goals, ctx.text(d.team_id, d.recipient))}
+                         if goals else None)
         return out
 
 
@@ -82,10 +97,11 @@ class YearlyReview:
                     break
 
     def render(self, ctx: Context, deliveries: list[Delivery]):
+        quarters = {f"{d.period}-Q{q}" for d in deliveries for q in range(1, 5)}
+        mine = _goals_of(ctx, deliveries, quarters, lambda g: g.period.split("-")[0])
         out = {}
         for d in deliveries:
-            goals = list(ctx.s.exec(select(Goal).where(Goal.team_id == d.team_id, Goal.user_id == d.recipient,
-                                                       Goal.period.like(f"{d.period}-Q%"))
-                                    .order_by(Goal.period, Goal.id)))
-            out[d.id] = {"channel": d.recipient, **yearly_review(int(d.period), goals)} if goals else None
+            goals = mine.get((d.team_id, d.recipient, d.period))
+            t = ctx.text(d.team_id, d.recipient) if goals else None
+            out[d.id] = {"channel": d.recipient, **yearly_review(int(d.period), goals, t)} if goals else None
         return out

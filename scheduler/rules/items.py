@@ -48,7 +48,7 @@ class ItemDue:
         for d in deliveries:
             item = items.get(int(d.subject))
             if item and item.status == ItemStatus.open:
-                out[d.id] = item_reminder(item, d.recipient, overdue=False,
+                out[d.id] = item_reminder(item, d.recipient, ctx.text(d.team_id, d.recipient), overdue=False,
                                           tomorrow=d.period.endswith(":before"))
         return out
 
@@ -89,5 +89,6 @@ class ItemOverdue:
         for d in deliveries:
             item = items.get(int(d.subject))
             if item and item.status == ItemStatus.open:
-                out[d.id] = item_reminder(item, d.recipient, overdue=True)
+                out[d.id] = item_reminder(item, d.recipient, ctx.text(d.team_id, d.recipient),
+                                          overdue=True)
         return out

@@ -44,5 +44,6 @@ class WeeklyPlanning:
             person = ctx.person(d.team_id, d.recipient)
             plan = plan_for(ctx.s, d.team_id, d.recipient, _monday(d.period))
             # Opted out of planning since it was due, or everything got done: nothing to send.
-            out[d.id] = week_plan(d.recipient, plan) if person and person.weekly_planning and not plan.empty else None
+            wanted = person and person.weekly_planning and not plan.empty
+            out[d.id] = week_plan(d.recipient, plan, ctx.text(d.team_id, d.recipient)) if wanted else None
         return out
