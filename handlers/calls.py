@@ -20,7 +20,7 @@ from bot.services import clients as clients_service
 from .common import (metadata_of, date_of, learn_person, run, run_now, state_value, team_of, tell, text_of, today,
                      user_of, user_of_select)
 from .tasks import send_item_dm
-from bot.render.problems import modal_errors
+from bot.render.problems import describe, modal_errors
 
 from .common import reader
 
@@ -48,7 +48,7 @@ async def open_for_command(client: AsyncWebClient, db: Database, body: dict) -> 
             await open_call_modal(client, body["trigger_id"], None, "call_command", about=row.client)
             return
         except NotFound as e:
-            note = str(e)
+            note = describe(e, await reader(db, team, user))
     choices, here, left = await run(clients_service.for_picker, db, team, user, channel, PICKER_MAX)
     if choices:
         if left:
