@@ -147,19 +147,13 @@ def client_list(rows: list[ClientRow], t: Text) -> dict:
     return {"text": t.plural("{n} client", "{n} clients", len(rows)), "blocks": blocks}
 
 
-_SAVED = {   # one whole sentence per outcome (the verb is not glued in)
-    "added": (N_("Added *{name}* (tier {tier}, AE {ae}, {channel}): weekly report {day}s at {time} the AE's time "
-                 "(next {next}), progress calls {days}, payment terms {n} day."),
-              N_("Added *{name}* (tier {tier}, AE {ae}, {channel}): weekly report {day}s at {time} the AE's time "
-                 "(next {next}), progress calls {days}, payment terms {n} days.")),
-    "updated": (N_("Updated *{name}* (tier {tier}, AE {ae}, {channel}): weekly report {day}s at {time} the AE's "
-                   "time (next {next}), progress calls {days}, payment terms {n} day."),
-                N_("Updated *{name}* (tier {tier}, AE {ae}, {channel}): weekly report {day}s at {time} the AE's "
-                   "time (next {next}), progress calls {days}, payment terms {n} days.")),
-    "same": (N_("No changes to *{name}* (tier {tier}, AE {ae}, {channel}): weekly report {day}s at {time} the AE's "
-                "time (next {next}), progress calls {days}, payment terms {n} day."),
-             N_("No changes to *{name}* (tier {tier}, AE {ae}, {channel}): weekly report {day}s at {time} the AE's "
-                "time (next {next}), progress calls {days}, payment terms {n} days.")),
+_SAVED = {   # one whole sentence per outcome (the verb is not glued in); {terms} is "45 days"
+    "added": N_("Added *{name}* (tier {tier}, AE {ae}, {channel}): weekly report {day}s at {time} the AE's time "
+                "(next {next}), progress calls {days}, payment terms {terms}."),
+    "updated": N_("Updated *{name}* (tier {tier}, AE {ae}, {channel}): weekly report {day}s at {time} the AE's "
+                  "time (next {next}), progress calls {days}, payment terms {terms}."),
+    "same": N_("No changes to *{name}* (tier {tier}, AE {ae}, {channel}): weekly report {day}s at {time} the AE's "
+               "time (next {next}), progress calls {days}, payment terms {terms}."),
 }
 _SAVED_TEXT = {"added": N_("Added client {name}"), "updated": N_("Updated client {name}"),
                "same": N_("No changes to client {name}")}
@@ -169,10 +163,10 @@ def saved_reply(saved: Saved, t: Text | None = None) -> dict:
     t = t or text_for("en")
     c = saved.client
     outcome = "added" if saved.created else ("updated" if saved.changed else "same")
-    one, many = _SAVED[outcome]
-    text = t.plural(one, many, c.payment_terms_days, name=esc(plain(c.name, NAME_MAX)), tier=Tier(c.tier).value,
-                    ae=mention(c.ae_id), channel=f"<#{c.channel_id}>", day=day_name(c.report_day, t),
-                    time=c.report_time, next=next_report(saved.next_report, t), days=_days(c.call_days, t))
+    text = t(_SAVED[outcome], name=esc(plain(c.name, NAME_MAX)), tier=Tier(c.tier).value, ae=mention(c.ae_id),
+             channel=f"<#{c.channel_id}>", day=day_name(c.report_day, t), time=c.report_time,
+             next=next_report(saved.next_report, t), days=_days(c.call_days, t),
+             terms=t.plural("{n} day", "{n} days", c.payment_terms_days))
     return {"text": t(_SAVED_TEXT[outcome], name=c.name), "blocks": [section(text)]}
 
 
