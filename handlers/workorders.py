@@ -174,9 +174,9 @@ def register(router: Router, db: Database) -> None:
     @router.action("workorder_deliver")
     async def open_deliver(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
+        t = await reader(db, team, user, client)   # first: a refusal below is worded in their language too
         card = await run(service.check_can_deliver, db, team, user, int(body["actions"][0]["value"]))
-        await client.views_open(trigger_id=body["trigger_id"],
-                                view=render.deliver_modal(card, await reader(db, team, user, client)))
+        await client.views_open(trigger_id=body["trigger_id"], view=render.deliver_modal(card, t))
 
     @router.view(render.DELIVER_CALLBACK, own_ack=True)
     async def save_deliver(ack: AsyncAck, body: dict, client: AsyncWebClient):
@@ -199,10 +199,10 @@ def register(router: Router, db: Database) -> None:
     @router.action("workorder_close")
     async def open_close(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
+        t = await reader(db, team, user, client)
         card = await run(service.check_can_close, db, team, user, await is_admin(client, user),
                          int(body["actions"][0]["value"]))
-        await client.views_open(trigger_id=body["trigger_id"],
-                                view=render.close_modal(card, await reader(db, team, user, client)))
+        await client.views_open(trigger_id=body["trigger_id"], view=render.close_modal(card, t))
 
     @router.view(render.CLOSE_CALLBACK, own_ack=True)
     async def save_close(ack: AsyncAck, body: dict, client: AsyncWebClient):
@@ -218,9 +218,9 @@ def register(router: Router, db: Database) -> None:
     @router.action("workorder_request_signoff")
     async def open_signers(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
+        t = await reader(db, team, user, client)
         card, contacts = await run(service.check_can_request, db, team, user, int(body["actions"][0]["value"]))
-        await client.views_open(trigger_id=body["trigger_id"],
-                                view=render.signers_modal(card, contacts, await reader(db, team, user, client)))
+        await client.views_open(trigger_id=body["trigger_id"], view=render.signers_modal(card, contacts, t))
 
     @router.view(render.SIGNERS_CALLBACK, own_ack=True)
     async def save_signers(ack: AsyncAck, body: dict, client: AsyncWebClient):
@@ -244,18 +244,19 @@ def register(router: Router, db: Database) -> None:
     async def sign_off(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)   # a guest's own team is in user.team_id; team.id is ours
         wo_id, _, version = body["actions"][0]["value"].partition(":")
+        t = await reader(db, team, user, client)
         card, counted = await run(service.sign_off, db, team, user, int(wo_id), int(version) if version else None)
         if counted:
             await refresh_cards(client, db, team, int(wo_id))
         else:
-            await tell(client, body, render.already_signed(card, await reader(db, team, user, client)))
+            await tell(client, body, render.already_signed(card, t))
 
     @router.action("workorder_request_changes")
     async def open_changes(body: dict, client: AsyncWebClient):
         team, user = team_of(body), user_of(body)
+        t = await reader(db, team, user, client)
         wo = await run(service.check_signer, db, team, user, int(body["actions"][0]["value"]))
-        await client.views_open(trigger_id=body["trigger_id"],
-                                view=render.changes_modal(wo, await reader(db, team, user, client)))
+        await client.views_open(trigger_id=body["trigger_id"], view=render.changes_modal(wo, t))
 
     @router.view(render.CHANGES_CALLBACK, own_ack=True)
     async def save_changes(ack: AsyncAck, body: dict, client: AsyncWebClient):
