@@ -179,7 +179,7 @@ def test_a_card_follows_the_workspace_language_until_the_client_chooses_one(bot,
     assert r.status_code == 200 and not r.content.strip(b"{}"), r.text
     until(lambda: rows(bot.db, Client)[0].language == "zh")
     reply = slack.wait_for("chat.postEphemeral")[0]
-    assert "*Acme*을(를) 수정했어요" in json.dumps(reply.params["blocks"], ensure_ascii=False)   # the AE: Korean
+    assert "*Acme* 고객 정보를 수정했어요" in json.dumps(reply.params["blocks"], ensure_ascii=False)   # the AE: Korean
 
     view = open_workorder(bot, slack)
     bot.submit(view, modal_values(cid, cost="900", title="Segunda pieza"))
