@@ -7,13 +7,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.db import Database
 from bot.errors import InvalidInput, NotFound
 from bot.render import clients as render
-from bot.render.text import esc
+from bot.render.problems import describe, modal_errors
 from bot.services import clients as service
+from bot.services import readers
 
-from .common import metadata_of, learn_person, run, state_value, team_of, tell, text_of, user_of, user_of_select
-from bot.render.problems import modal_errors
-
-from .common import reader
+from .common import learn_person, metadata_of, reader, run, state_value, team_of, tell, text_of, user_of, user_of_select
 
 from .routing import Router
 
@@ -29,7 +27,8 @@ def parse_client(view: dict, meta: dict) -> service.ClientDraft:
         report_day=_picked(view, "report_day"), report_time=text_of(view, "report_time"),
         call_days=[o["value"] for o in (state_value(view, "call_days") or {}).get("selected_options") or []],
         contacts=(state_value(view, "contacts") or {}).get("selected_users") or [],
-        payment_terms=text_of(view, "payment_terms"), opened_tier=meta.get("tier"))
+        payment_terms=text_of(view, "payment_terms"), opened_tier=meta.get("tier"),
+        language=_picked(view, "language"))
 
 
 def register(router: Router, db: Database) -> None:
@@ -38,46 +37,49 @@ def register(router: Router, db: Database) -> None:
         word, _, rest = (body.get("text") or "").strip().partition(" ")
         word, rest = word.lower(), rest.strip()
         team, user, channel = team_of(body), user_of(body), body.get("channel_id")
+        t = await reader(db, team, user, client)
         if word == "add":
             await ack()
-            view = render.client_modal(name=rest, ae_id=user, channel_id=channel, reply_channel=channel)
+            view = render.client_modal(name=rest, ae_id=user, channel_id=channel, reply_channel=channel, t=t)
             await client.views_open(trigger_id=body["trigger_id"], view=view)
             await learn_person(client, db, team, user)
         elif word == "list":
             await ack()
-            await respond(response_type="ephemeral", **render.client_list(await run(service.list_for, db, team)))
+            await respond(response_type="ephemeral", **render.client_list(await run(service.list_for, db, team), t))
         elif word == "edit" and rest:
             await ack()
             try:
                 row = await run(service.find, db, team, rest)
             except NotFound as e:
-                await respond(response_type="ephemeral", text=str(e))
+                await respond(response_type="ephemeral", text=describe(e, t))
                 return
-            view = render.client_modal(client=row.client, contacts=row.contacts, reply_channel=channel)
+            view = render.client_modal(client=row.client, contacts=row.contacts, reply_channel=channel, t=t)
             await client.views_open(trigger_id=body["trigger_id"], view=view)
         elif word == "edit":
-            await ack(**render.usage("Which client? Give its name: `/client edit NAME`."))
+            await ack(**render.usage(render.which_client(t), t))
         else:
-            await ack(**render.usage(f"I don't know `/client {esc(word)}`." if word else None))
+            await ack(**render.usage(render.unknown_word(word, t) if word else None, t))
 
     @router.view(render.CLIENT_CALLBACK, own_ack=True)
     async def client_submitted(ack: AsyncAck, body: dict, client: AsyncWebClient):
         view, team, user = body["view"], team_of(body), user_of(body)
         meta = metadata_of(view)
+        t = await reader(db, team, user)
         try:
             saved = await run(service.save, db, team, user, parse_client(view, meta), meta.get("client_id"),
                               view.get("id"))
         except InvalidInput as e:
-            await ack(response_action="errors", errors=modal_errors(e, await reader(db, team_of(body), user_of(body))))
+            await ack(response_action="errors", errors=modal_errors(e, t))
             return
         await ack()
         if saved.repeat:
             return    # the same form submitted again: it was saved (and answered) the first time
+        readers.forget_all()   # the client's language may have changed: its channel's posts follow at once
         # The report runs in the AE's zone: learn it now, so the next report shown is the real one.
         await learn_person(client, db, team, saved.client.ae_id)
         row = await run(service.load, db, team, saved.client.id)
         saved.next_report = row.next_report
-        reply = render.saved_reply(saved)
+        reply = render.saved_reply(saved, t)
         where = {"user": {"id": user}}
         if meta.get("reply"):
             where["channel"] = {"id": meta["reply"]}

@@ -77,7 +77,8 @@ def test_add_opens_a_prefilled_modal_and_saves_the_client_once(bot, slack):
     view = bot.opened_view()
     f = inputs(view)
     assert list(f) == ["name", "tier", "ae", "channel", "report_day", "report_time", "call_days", "contacts",
-                       "payment_terms"]
+                       "payment_terms", "language"]
+    assert f["language"]["initial_option"]["value"] == "default"      # posts follow the workspace's language
     assert f["name"]["initial_value"] == "Acme Foods"
     assert f["tier"]["initial_option"]["value"] == "B"
     assert [o["value"] for o in f["tier"]["options"]] == ["A", "B", "C"]

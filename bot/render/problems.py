@@ -52,9 +52,62 @@ MESSAGES: dict[str, str] = {
 
 
     # --- clients ---------------------------------------------------------------------------------
+    "client_name_missing": N_("Give the client a name."),
+    "client_name_too_long": N_("Keep the name under {limit} characters."),
+    "client_name_taken": N_("There is already a client called “{name}”."),
+    "client_taken": N_("There is already a client with that name or channel. Pick another name or channel."),
+    "client_tier_missing": N_("Pick the tier."),
+    "client_ae_missing": N_("Pick the client's AE."),
+    "client_channel_missing": N_("Pick the client's channel: the weekly report is drafted from it."),
+    "client_channel_dm": N_("Pick a channel, not a direct message."),
+    "client_channel_taken": N_("That channel is already {client}'s channel. Pick another one."),
+    "client_report_day_missing": N_("Pick a weekday for the report."),
+    "client_bad_time": N_("Write the time as HH:MM, e.g. 12:00 or 16:30."),
+    "client_bad_terms": N_("Write the payment terms as a whole number of days, e.g. 45."),
+    "client_terms_range": N_("Payment terms are between {low} and {high} days."),
+    "client_too_many_contacts": N_("Pick at most {limit} contacts."),
+    "client_bad_language": N_("Pick a language from the list."),
+    "client_gone": N_("I can't find that client any more. `/client list` shows the clients there are."),
+    "client_not_found": N_("No client called “{name}”. `/client list` shows them all."),
+    "client_not_found_close": N_("No client called “{name}”. Did you mean: {names}?"),
+    "client_not_found_none": N_("No client called “{name}” — there are no clients yet. Add one with "
+                                "`/client add NAME`."),
 
 
     # --- work orders -----------------------------------------------------------------------------
+    "workorder_client_missing": N_("Pick the client."),
+    "workorder_kind_missing": N_("Pick the kind of work."),
+    "workorder_title_missing": N_("Give the work order a title."),
+    "workorder_title_too_long": N_("Keep the title under {limit} characters (it has {length})."),
+    "workorder_brief_too_long": N_("Keep the brief under {limit} characters; link to longer documents."),
+    "workorder_currency_missing": N_("Pick the currency."),
+    "workorder_vendor_too_long": N_("Keep the vendor under {limit} characters."),
+    "workorder_due_missing": N_("Pick the due date."),
+    "workorder_client_gone": N_("That client no longer exists; pick another."),
+    "workorder_gone": N_("That work order no longer exists in this workspace. Run `/workorder` to open a new one."),
+    "workorder_deliverable_missing": N_("Say what was delivered."),
+    "workorder_deliverable_too_long": N_("Keep it under {limit} characters; link to the files."),
+    "workorder_no_signers": N_("Pick who worked on it (this client has no contacts on file to confirm)."),
+    "workorder_too_many_signers": N_("At most {limit} people can sign one deliverable. Pick fewer."),
+    "workorder_comment_missing": N_("Say what should change."),
+    "workorder_outdated": N_("{number} was delivered again since that message (now version {version}). "
+                             "Please look at the newest sign-off card and sign there."),
+    "workorder_changed_meanwhile": N_("Someone changed {number} at the same moment. Look at its card and try again."),
+    "workorder_owner_only_deliver": N_("Only the client's AE or whoever opened {number} can mark it delivered. "
+                                       "Ask {people}."),
+    "workorder_owner_only_signoff": N_("Only the client's AE or whoever opened {number} can ask for sign-off. "
+                                       "Ask {people}."),
+    "workorder_not_signer": N_("Only the people asked to sign {number}'s deliverable can sign it off. "
+                               "Ask its AE to add you."),
+    "workorder_finance_only": N_("Only finance can close a job. Ask {people}."),
+    "workorder_finance_only_admin": N_("Only finance can close a job. Ask a workspace admin."),
+    "workorder_is_open": N_("{number} is open: nothing has been delivered yet. Mark it delivered first."),
+    "workorder_is_delivered": N_("{number} is delivered but not closed yet. Finance closes it first, then it "
+                                 "can be invoiced."),
+    "workorder_is_closed": N_("{number} is closed: the job is finished and can't change. Open a new work order "
+                              "with `/workorder` for more work."),
+    "workorder_is_invoiced": N_("{number} is invoiced: the job is finished and can't change. Open a new work "
+                                "order with `/workorder` for more work."),
 
 
     # --- invoices and money ----------------------------------------------------------------------

@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..db import Database
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput, NotFound, Problem
+from ..i18n import LANGUAGES
 from ..models import TIER_CALL_DAYS, AuditEvent, Client, ClientContact, Tier, utcnow
 from . import audit
 from .reports import zone_of
@@ -37,7 +38,7 @@ CONTACTS_MAX = 50
 TERMS_MIN, TERMS_MAX, TERMS_DEFAULT = 1, 365, 45
 DAYS = ("mon", "tue", "wed", "thu", "fri")
 REPORT_DAY, REPORT_TIME = "mon", "12:00"
-TIER_LABELS = {Tier.A: "A — key account", Tier.B: "B — secondary", Tier.C: "C — mid-size"}
+WORKSPACE_DEFAULT = "default"   # the /client modal's Language choice: posts follow the workspace's language
 _HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -55,6 +56,7 @@ class ClientDraft:
     contacts: list[str] = field(default_factory=list)
     payment_terms: str = str(TERMS_DEFAULT)
     opened_tier: str | None = None      # the tier the form's call days were filled from (rule 2)
+    language: str | None = None         # en/es/ko/zh; None or WORKSPACE_DEFAULT: the workspace's
 
 
 @dataclass
@@ -178,10 +180,10 @@ def find(db: Database, team_id: str, name: str) -> ClientRow:
         for c in clients:
             if c.name_key == key:
                 return ClientRow(c, contacts_of(s, team_id, c.id), _next(s, c, utcnow()))
-    raise NotFound(_not_found(name, clients))
+    raise _not_found(name, clients)
 
 
-def _not_found(name: str, clients: list[Client]) -> str:
+def _not_found(name: str, clients: list[Client]) -> NotFound:
     key = name_key(name)
     close = [c.name for c in clients if key and (key in c.name_key or c.name_key in key)]
     close += difflib.get_close_matches(key, [c.name_key for c in clients], n=3, cutoff=0.6)
@@ -189,17 +191,17 @@ def _not_found(name: str, clients: list[Client]) -> str:
     close = list(dict.fromkeys(names.get(n, n) for n in close))[:5]
     shown = clean_name(name)[:60]
     if close:
-        return f"No client called “{shown}”. Did you mean: {', '.join(close)}?"
+        return NotFound("client_not_found_close", name=shown, names=close)
     if clients:
-        return f"No client called “{shown}”. `/client list` shows them all."
-    return f"No client called “{shown}” — there are no clients yet. Add one with `/client add NAME`."
+        return NotFound("client_not_found", name=shown)
+    return NotFound("client_not_found_none", name=shown)
 
 
 def load(db: Database, team_id: str, client_id: int) -> ClientRow:
     with db.transaction() as s:
         c = by_id(s, team_id, client_id)
         if c is None:
-            raise NotFound("I can't find that client any more.")
+            raise NotFound("client_gone")
         return ClientRow(c, contacts_of(s, team_id, c.id), _next(s, c, utcnow()))
 
 
@@ -219,54 +221,57 @@ def for_picker(db: Database, team_id: str, user_id: str, channel_id: str | None,
 
 # --- writing ---------------------------------------------------------------------------------------
 
-def check(s: Session, team_id: str, draft: ClientDraft, client_id: int | None) -> tuple[dict, dict[str, str]]:
+def check(s: Session, team_id: str, draft: ClientDraft, client_id: int | None) -> tuple[dict, dict[str, Problem]]:
     """The fields to store and the errors, keyed by the modal's block ids."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     name = clean_name(draft.name)
     if not name:
-        errors["name"] = "Give the client a name."
+        errors["name"] = Problem("client_name_missing")
     elif len(name) > NAME_MAX:
-        errors["name"] = f"Keep the name under {NAME_MAX} characters."
+        errors["name"] = Problem("client_name_too_long", {"limit": NAME_MAX})
     else:
         other = s.exec(select(Client).where(Client.team_id == team_id, Client.name_key == name_key(name))).first()
         if other and other.id != client_id:
-            errors["name"] = f"There is already a client called “{other.name}”."
+            errors["name"] = Problem("client_name_taken", {"name": other.name})
     tier = Tier(draft.tier) if draft.tier in Tier._value2member_map_ else None
     if tier is None:
-        errors["tier"] = "Pick the tier."
+        errors["tier"] = Problem("client_tier_missing")
     if not draft.ae_id:
-        errors["ae"] = "Pick the client's AE."
+        errors["ae"] = Problem("client_ae_missing")
     channel = draft.channel_id
     if not channel:
-        errors["channel"] = "Pick the client's channel: the weekly report is drafted from it."
+        errors["channel"] = Problem("client_channel_missing")
     elif channel[:1] == "D":
-        errors["channel"] = "Pick a channel, not a direct message."
+        errors["channel"] = Problem("client_channel_dm")
     else:
         owner = by_channel(s, team_id, channel)
         if owner and owner.id != client_id:
             # Modal errors are plain text: a <#C…> mention would show as code, so name the client.
-            errors["channel"] = f"That channel is already {owner.name}'s channel."
+            errors["channel"] = Problem("client_channel_taken", {"client": owner.name})
     if draft.report_day not in DAYS:
-        errors["report_day"] = "Pick a weekday for the report."
+        errors["report_day"] = Problem("client_report_day_missing")
     time = hh_mm(draft.report_time)
     if time is None:
-        errors["report_time"] = "Write the time as HH:MM, e.g. 12:00 or 16:30."
+        errors["report_time"] = Problem("client_bad_time")
     terms = None
     try:
         terms = int((draft.payment_terms or "").strip())
     except ValueError:
-        errors["payment_terms"] = "Write the payment terms as a whole number of days, e.g. 45."
+        errors["payment_terms"] = Problem("client_bad_terms")
     else:
         if not TERMS_MIN <= terms <= TERMS_MAX:
-            errors["payment_terms"] = f"Payment terms are between {TERMS_MIN} and {TERMS_MAX} days."
+            errors["payment_terms"] = Problem("client_terms_range", {"low": TERMS_MIN, "high": TERMS_MAX})
+    language = None if draft.language in (None, "", WORKSPACE_DEFAULT) else draft.language
+    if language is not None and language not in LANGUAGES:
+        errors["language"] = Problem("client_bad_language")
     contacts = list(dict.fromkeys(u for u in draft.contacts if u))
     if len(contacts) > CONTACTS_MAX:
-        errors["contacts"] = f"At most {CONTACTS_MAX} contacts."
+        errors["contacts"] = Problem("client_too_many_contacts", {"limit": CONTACTS_MAX})
     fields = {}
     if not errors:
         fields = dict(name=name, name_key=name_key(name), tier=tier, ae_id=draft.ae_id, channel_id=channel,
                       report_day=draft.report_day, report_time=time, payment_terms_days=terms,
-                      call_days=call_days_for(tier, draft.call_days, draft.opened_tier))
+                      call_days=call_days_for(tier, draft.call_days, draft.opened_tier), language=language)
     return {**fields, "contacts": contacts}, errors
 
 
@@ -294,7 +299,7 @@ def save(db: Database, team_id: str, actor_id: str, draft: ClientDraft, client_i
                 return Saved(c, contacts, created=True, changed=True, next_report=_next(s, c, now))
             c = by_id(s, team_id, client_id)
             if c is None:
-                raise NotFound("I can't find that client any more.")
+                raise NotFound("client_gone")
             before = _described(c, contacts_of(s, team_id, c.id))
             for k, v in fields.items():
                 setattr(c, k, v)
@@ -312,7 +317,7 @@ def save(db: Database, team_id: str, actor_id: str, draft: ClientDraft, client_i
         with db.transaction() as s:
             again = _same_view(s, team_id, view_id, draft)
             if again is None:
-                raise InvalidInput({"name": "There is already a client with that name or channel."})
+                raise InvalidInput.one("name", "client_taken")
             return again
 
 
@@ -351,4 +356,4 @@ def _set_contacts(s: Session, c: Client, wanted: list[str]) -> None:
 def _described(c: Client, contacts: list[str]) -> dict:
     return {"name": c.name, "tier": Tier(c.tier).value, "ae": c.ae_id, "channel": c.channel_id,
             "report_day": c.report_day, "report_time": c.report_time, "call_days": c.call_days,
-            "payment_terms_days": c.payment_terms_days, "contacts": sorted(contacts)}
+            "payment_terms_days": c.payment_terms_days, "language": c.language, "contacts": sorted(contacts)}

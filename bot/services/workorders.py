@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,8 +17,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from ..amounts import amount_problem
 from ..db import Database
-from ..errors import InvalidInput, NotAllowed, NotFound, UserError
+from ..errors import InvalidInput, NotAllowed, NotFound, Problem, User, UserError
+from ..i18n import Text, text_for
 from ..models import (Client, ClientContact, Decision, JobCounter, SignOff, WorkOrder, WorkOrderKind,
                       WorkOrderSigner, WorkOrderStatus, utcnow)
 from . import audit, people, roles, signoffs
@@ -31,18 +32,17 @@ VENDOR_MAX = 200
 DELIVERABLE_MAX = 3000
 MAX_SIGNERS = 50
 AMOUNT_MAX = Decimal("1e12")   # the column holds 14 integer digits; nobody's job costs a trillion
+ENGLISH = text_for("en")       # the notation amounts are read in when no reader is given (scripts, tests)
 # Minor units per currency (ISO 4217): how many decimals an amount may have.
 CURRENCIES = {"USD": 2, "EUR": 2, "GBP": 2, "MXN": 2, "CAD": 2, "BRL": 2, "CNY": 2, "KRW": 0, "JPY": 0}
 _DELIVERABLE = (WorkOrderStatus.open, WorkOrderStatus.delivered)   # delivering again makes a new version
-_AMOUNT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 
 
 class Outdated(UserError):
     """A sign-off button for an earlier delivery: a sign-off binds to what the signer saw."""
 
     def __init__(self, wo: WorkOrder):
-        super().__init__(f"{wo.number} was delivered again since that message (now version {wo.version}). "
-                         "Please look at the newest sign-off card and sign there.")
+        super().__init__("workorder_outdated", number=wo.number, version=wo.version)
 
 
 @dataclass
@@ -79,59 +79,40 @@ class WorkOrderCard:
 
 # --- money ------------------------------------------------------------------------------------
 
-def parse_amount(text: str, currency: str | None) -> Decimal:
-    """"1,200.50" → Decimal("1200.50"), checked against the currency's decimals; ValueError says why."""
-    raw = (text or "").strip().replace(" ", "")
-    if not raw:
-        raise ValueError("Enter an amount, e.g. 1,200.50.")
-    if raw.startswith("-"):
-        raise ValueError("The amount must be more than zero.")
-    if not _AMOUNT.match(raw):   # also keeps out "1e3", "NaN" and "1.200,50"
-        raise ValueError("Use digits with an optional decimal point, e.g. 1200.50 or 1,200.50.")
-    amount = Decimal(raw.replace(",", ""))
-    if amount <= 0:
-        raise ValueError("The amount must be more than zero.")
-    if amount >= AMOUNT_MAX:
-        raise ValueError("That amount is too large.")
-    if currency in CURRENCIES:
-        places = CURRENCIES[currency]
-        unit = Decimal(1).scaleb(-places)
-        if amount != amount.quantize(unit):
-            raise ValueError(f"{currency} amounts have no decimals." if places == 0
-                             else f"{currency} amounts have at most {places} decimals.")
-        amount = amount.quantize(unit)
-    return amount
+def read_amount(text: str, currency: str | None, notation: Text | None = None) -> Decimal | Problem:
+    """The amount as the reader writes it ("1,200.50" in English, "1.200,50" in Spanish), or the
+    Problem with it. `notation` is the reader's Text, used only to read digits: no prose comes back."""
+    return amount_problem(text, currency, notation or ENGLISH, limit=AMOUNT_MAX)
 
 
 # --- creating ----------------------------------------------------------------------------------
 
-def validate(draft: WorkOrderDraft, today: date) -> Decimal:
-    """Raise InvalidInput keyed by the modal's block ids; returns the estimated cost."""
-    errors: dict[str, str] = {}
+def validate(draft: WorkOrderDraft, today: date, notation: Text | None = None) -> Decimal:
+    """Raise InvalidInput keyed by the modal's block ids; returns the estimated cost (read in the
+    reader's `notation`)."""
+    errors: dict[str, Problem] = {}
     if draft.client_id is None:
-        errors["client"] = "Pick the client."
+        errors["client"] = Problem("workorder_client_missing")
     if draft.kind not in WorkOrderKind._value2member_map_:
-        errors["kind"] = "Pick the kind of work."
+        errors["kind"] = Problem("workorder_kind_missing")
     title = draft.title.strip()
     if not title:
-        errors["title"] = "Give the work order a title."
+        errors["title"] = Problem("workorder_title_missing")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"Keep the title under {TITLE_MAX} characters (it has {len(title)})."
+        errors["title"] = Problem("workorder_title_too_long", {"limit": TITLE_MAX, "length": len(title)})
     if len(draft.brief) > BRIEF_MAX:
-        errors["brief"] = f"Keep the brief under {BRIEF_MAX:,} characters."
+        errors["brief"] = Problem("workorder_brief_too_long", {"limit": BRIEF_MAX})
     if draft.currency not in CURRENCIES:
-        errors["currency"] = "Pick the currency."
-    amount = Decimal(0)
-    try:
-        amount = parse_amount(draft.cost, draft.currency)
-    except ValueError as e:
-        errors["cost"] = str(e)
+        errors["currency"] = Problem("workorder_currency_missing")
+    amount = read_amount(draft.cost, draft.currency if draft.currency in CURRENCIES else None, notation)
+    if isinstance(amount, Problem):
+        errors["cost"], amount = amount, Decimal(0)
     if len(draft.vendor.strip()) > VENDOR_MAX:
-        errors["vendor"] = f"Keep the vendor under {VENDOR_MAX} characters."
+        errors["vendor"] = Problem("workorder_vendor_too_long", {"limit": VENDOR_MAX})
     if draft.due_on is None:
-        errors["due_on"] = "Pick the due date."
+        errors["due_on"] = Problem("workorder_due_missing")
     elif draft.due_on < today:
-        errors["due_on"] = f"{draft.due_on:%Y-%m-%d} is in the past; pick today or later."
+        errors["due_on"] = Problem("due_in_past", {"date": draft.due_on})
     if errors:
         raise InvalidInput(errors)
     return amount
@@ -151,7 +132,7 @@ def take_number(s: Session, team_id: str, year: int) -> int:
 
 
 def create(db: Database, team_id: str, author_id: str, draft: WorkOrderDraft, now: datetime | None = None,
-           source_view_id: str | None = None) -> tuple[WorkOrderCard, bool]:
+           source_view_id: str | None = None, notation: Text | None = None) -> tuple[WorkOrderCard, bool]:
     """Validate, number and store a work order. Returns (card, created); a repeated submission of one
     modal returns the first one's card with created=False."""
     now = now or utcnow()
@@ -159,7 +140,7 @@ def create(db: Database, team_id: str, author_id: str, draft: WorkOrderDraft, no
         with db.transaction() as s:
             p = people.get(s, team_id, author_id)
             local = now.astimezone(ZoneInfo(p.time_zone if p else "UTC"))
-            amount = validate(draft, local.date())
+            amount = validate(draft, local.date(), notation)
             client = _client(s, team_id, draft.client_id)
             seq = take_number(s, team_id, local.year)
             wo = WorkOrder(team_id=team_id, client_id=client.id, number=f"WO-{local.year}-{seq:04d}",
@@ -197,7 +178,7 @@ def clients(db: Database, team_id: str, user_id: str, limit: int = 100) -> tuple
 
 def check_can_deliver(db: Database, team_id: str, user_id: str, work_order_id: int) -> WorkOrderCard:
     with db.transaction() as s:
-        return _card(s, _for_owner(s, team_id, user_id, work_order_id, _DELIVERABLE, "mark it delivered"))
+        return _card(s, _for_owner(s, team_id, user_id, work_order_id, _DELIVERABLE, "deliver"))
 
 
 def deliver(db: Database, team_id: str, user_id: str, work_order_id: int,
@@ -206,11 +187,11 @@ def deliver(db: Database, team_id: str, user_id: str, work_order_id: int,
     counting. Returns (card, changed)."""
     text = deliverable.strip()
     if not text:
-        raise InvalidInput({"deliverable": "Say what was delivered."})
+        raise InvalidInput.one("deliverable", "workorder_deliverable_missing")
     if len(text) > DELIVERABLE_MAX:
-        raise InvalidInput({"deliverable": f"Keep it under {DELIVERABLE_MAX:,} characters; link to the files."})
+        raise InvalidInput.one("deliverable", "workorder_deliverable_too_long", limit=DELIVERABLE_MAX)
     with db.transaction() as s:
-        wo = _for_owner(s, team_id, user_id, work_order_id, _DELIVERABLE, "mark it delivered")
+        wo = _for_owner(s, team_id, user_id, work_order_id, _DELIVERABLE, "deliver")
         if wo.content_hash and text == wo.deliverable:
             return _card(s, wo), False
         version = wo.version + 1 if wo.content_hash else wo.version   # the first delivery is version 1
@@ -233,14 +214,13 @@ def check_can_close(db: Database, team_id: str, user_id: str, is_admin: bool, wo
 
 
 def close(db: Database, team_id: str, user_id: str, is_admin: bool, work_order_id: int,
-          actual_cost: str) -> WorkOrderCard:
-    """Finance closes a delivered job, recording what it actually cost."""
+          actual_cost: str, notation: Text | None = None) -> WorkOrderCard:
+    """Finance closes a delivered job, recording what it actually cost (read in the reader's notation)."""
     with db.transaction() as s:
         wo = _for_finance(s, team_id, user_id, is_admin, work_order_id)
-        try:
-            amount = parse_amount(actual_cost, wo.currency)
-        except ValueError as e:
-            raise InvalidInput({"actual_cost": str(e)}) from None
+        amount = read_amount(actual_cost, wo.currency, notation)
+        if isinstance(amount, Problem):
+            raise InvalidInput({"actual_cost": amount})
         _move(s, wo, status=WorkOrderStatus.closed.value, actual_cost=amount, closed_at=utcnow(), closed_by=user_id)
         audit.record(s, team_id, user_id, "work_order.closed", SUBJECT, wo.id, actual_cost=amount,
                      currency=wo.currency)
@@ -250,7 +230,7 @@ def close(db: Database, team_id: str, user_id: str, is_admin: bool, work_order_i
 def mark_invoiced(s: Session, team_id: str, work_order_id: int, actor_id: str = "ae-bot") -> WorkOrder:
     """closed → invoiced, inside the invoice's own transaction (so both happen or neither)."""
     wo = _get(s, team_id, work_order_id)
-    _require_status(wo, (WorkOrderStatus.closed,), "invoice it")
+    _require_status(wo, (WorkOrderStatus.closed,))
     _move(s, wo, status=WorkOrderStatus.invoiced.value)
     audit.record(s, team_id, actor_id, "work_order.invoiced", SUBJECT, wo.id)
     return wo
@@ -262,7 +242,7 @@ def check_can_request(db: Database, team_id: str, user_id: str,
                       work_order_id: int) -> tuple[WorkOrderCard, list[str]]:
     """The card, and the client's contacts (who will sign as the client)."""
     with db.transaction() as s:
-        wo = _for_owner(s, team_id, user_id, work_order_id, (WorkOrderStatus.delivered,), "ask for sign-off")
+        wo = _for_owner(s, team_id, user_id, work_order_id, (WorkOrderStatus.delivered,), "signoff")
         return _card(s, wo), _contacts(s, wo)
 
 
@@ -270,14 +250,14 @@ def request_signoff(db: Database, team_id: str, user_id: str, work_order_id: int
                     colleague_ids: list[str]) -> WorkOrderCard:
     """Set who signs: the colleagues picked, and the client's contacts (role "client"), always."""
     with db.transaction() as s:
-        wo = _for_owner(s, team_id, user_id, work_order_id, (WorkOrderStatus.delivered,), "ask for sign-off")
+        wo = _for_owner(s, team_id, user_id, work_order_id, (WorkOrderStatus.delivered,), "signoff")
         contacts = _contacts(s, wo)
         wanted = {u: "colleague" for u in colleague_ids if u not in contacts}
         wanted.update({u: "client" for u in contacts})
         if not wanted:
-            raise InvalidInput({"signers": "Pick who worked on it (this client has no contacts on file to confirm)."})
+            raise InvalidInput.one("signers", "workorder_no_signers")
         if len(wanted) > MAX_SIGNERS:
-            raise InvalidInput({"signers": f"At most {MAX_SIGNERS} people can sign one deliverable."})
+            raise InvalidInput.one("signers", "workorder_too_many_signers", limit=MAX_SIGNERS)
         for row in _signers(s, wo):
             role = wanted.pop(row.user_id, None)
             if role is None:
@@ -302,7 +282,7 @@ def request_changes(db: Database, team_id: str, user_id: str, work_order_id: int
                     comment: str) -> tuple[WorkOrderCard, bool]:
     comment = comment.strip()
     if not comment:
-        raise InvalidInput({"comment": "Say what should change."})
+        raise InvalidInput.one("comment", "workorder_comment_missing")
     return _decide(db, team_id, user_id, work_order_id, Decision.changes_requested, comment[:3000])
 
 
@@ -344,7 +324,7 @@ def _decide(db, team_id, user_id, work_order_id, decision: Decision, comment: st
             if version is not None and version != wo.version:
                 raise Outdated(wo)
             if wo.status != WorkOrderStatus.delivered and decision == Decision.changes_requested:
-                raise UserError(f"{wo.number} is {wo.status}; it can no longer be changed.")
+                raise _status_error(wo)
             counted = signoffs.decide(s, team_id, SUBJECT, wo.id, wo.version, wo.content_hash, user_id, decision,
                                       comment, role=role)
             return _card(s, wo), counted
@@ -360,40 +340,49 @@ def _move(s: Session, wo: WorkOrder, **values) -> None:
                                    WorkOrder.status == str(getattr(wo.status, "value", wo.status)),
                                    WorkOrder.version == wo.version)
     if s.execute(q.values(**values)).rowcount != 1:
-        raise UserError(f"Someone changed {wo.number} at the same moment. Look at its card and try again.")
+        raise UserError("workorder_changed_meanwhile", number=wo.number)
     s.refresh(wo)
 
 
 def _for_owner(s: Session, team_id: str, user_id: str, work_order_id: int, allowed: tuple, doing: str) -> WorkOrder:
+    """`doing` is "deliver" or "signoff": which refusal an outsider gets."""
     wo = _get(s, team_id, work_order_id)
     _require_owner(s, wo, user_id, doing)
-    _require_status(wo, allowed, doing)
+    _require_status(wo, allowed)
     return wo
 
 
 def _for_finance(s: Session, team_id: str, user_id: str, is_admin: bool, work_order_id: int) -> WorkOrder:
     wo = _get(s, team_id, work_order_id)
-    roles.require(s, team_id, user_id, roles.FINANCE, is_admin, "close a job")
-    _require_status(wo, (WorkOrderStatus.delivered,), "close the job")
+    if not roles.has_role(s, team_id, user_id, roles.FINANCE, is_admin):
+        named = roles.holders(s, team_id, roles.FINANCE)
+        if named:
+            raise NotAllowed("workorder_finance_only", people=[User(u) for u in named])
+        raise NotAllowed("workorder_finance_only_admin")
+    _require_status(wo, (WorkOrderStatus.delivered,))
     return wo
 
 
-def _require_status(wo: WorkOrder, allowed: tuple[WorkOrderStatus, ...], doing: str) -> None:
-    if wo.status in allowed:
-        return
-    need = " or ".join(a.value for a in allowed)
-    hint = {WorkOrderStatus.open: " Mark it delivered first.", WorkOrderStatus.closed: " The job is closed.",
-            WorkOrderStatus.invoiced: " It has been invoiced."}.get(WorkOrderStatus(wo.status), "")
-    raise UserError(f"{wo.number} is {WorkOrderStatus(wo.status).value}; you can {doing} only when it is "
-                    f"{need}.{hint}")
+# What a work order in each status can't do any more, and what to do instead (one message each).
+_STATUS_CODES = {WorkOrderStatus.open: "workorder_is_open", WorkOrderStatus.delivered: "workorder_is_delivered",
+                 WorkOrderStatus.closed: "workorder_is_closed", WorkOrderStatus.invoiced: "workorder_is_invoiced"}
+
+
+def _status_error(wo: WorkOrder) -> UserError:
+    return UserError(_STATUS_CODES[WorkOrderStatus(wo.status)], number=wo.number)
+
+
+def _require_status(wo: WorkOrder, allowed: tuple[WorkOrderStatus, ...]) -> None:
+    if wo.status not in allowed:
+        raise _status_error(wo)
 
 
 def _require_owner(s: Session, wo: WorkOrder, user_id: str, doing: str) -> None:
     client = s.get(Client, wo.client_id)
     owners = dict.fromkeys([client.ae_id if client else None, wo.created_by])
     if user_id not in owners:
-        who = " or ".join(f"<@{u}>" for u in owners if u)
-        raise NotAllowed(f"Only the client's AE or whoever opened {wo.number} can {doing}. Ask {who}.")
+        raise NotAllowed(f"workorder_owner_only_{doing}", number=wo.number,
+                         people=[User(u) for u in owners if u])
 
 
 def _require_signer(s: Session, wo: WorkOrder, user_id: str) -> str:
@@ -401,21 +390,21 @@ def _require_signer(s: Session, wo: WorkOrder, user_id: str) -> str:
                                                WorkOrderSigner.work_order_id == wo.id,
                                                WorkOrderSigner.user_id == user_id)).first()
     if row is None:
-        raise NotAllowed(f"Only the people asked to sign {wo.number}'s deliverable can sign it off.")
+        raise NotAllowed("workorder_not_signer", number=wo.number)
     return row.role
 
 
 def _get(s: Session, team_id: str, work_order_id: int) -> WorkOrder:
     wo = s.exec(select(WorkOrder).where(WorkOrder.team_id == team_id, WorkOrder.id == work_order_id)).first()
     if wo is None:
-        raise NotFound("That work order no longer exists in this workspace.")
+        raise NotFound("workorder_gone")
     return wo
 
 
 def _client(s: Session, team_id: str, client_id: int) -> Client:
     c = s.exec(select(Client).where(Client.team_id == team_id, Client.id == client_id)).first()
     if c is None:
-        raise InvalidInput({"client": "That client no longer exists; pick another."})
+        raise InvalidInput.one("client", "workorder_client_gone")
     return c
 
 
