@@ -29,6 +29,8 @@ def main(spec_path: str) -> None:
         catalog = Catalog(locale=LOCALES[lang], project="ae-bot", fuzzy=False)
     plurals = spec.get("plural", {})
     for msgid, msgstr in spec["messages"].items():
+        if msgid in catalog:   # given again: the new translation replaces the old one
+            del catalog[msgid]
         if isinstance(msgstr, list):
             catalog.add((msgid, plurals[msgid]), tuple(msgstr), flags=("python-brace-format",))
         else:

@@ -126,8 +126,8 @@ def test_delivering_signing_and_closing_each_in_its_readers_language(bot, slack)
     bot.submit(signers, {"signers": ["U0ALICE", "U0BOB"]})
     post = until(lambda: (channel_posts(slack, "C0ACME") or [None])[0])
     text = blocks_text(post)                             # the sign-off card: the client's Spanish
-    assert "*0 de 3 firmas*" in text and "Faltan: <@U0ALICE>, <@U0BOB>, <@U0DANA> (cliente)" in text, text
-    assert '"Dar el visto bueno"' in text and '"Pedir cambios"' in text
+    assert "*0 de 3 firmas*" in text and "Faltan por firmar: <@U0ALICE>, <@U0BOB>, <@U0DANA> (cliente)" in text, text
+    assert '"Firmar"' in text and '"Pedir cambios"' in text
     ts = until(lambda: rows(bot.db, WorkOrder)[0].signoff_ts)
 
     click(bot, "workorder_sign_off", f"{wo.id}:1", user="U0DANA", user_team="T0CLIENT")
