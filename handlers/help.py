@@ -6,9 +6,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
 from bot.render.help import help_message
-from bot.render.text import esc
 
 from . import settings
+from .common import reader, team_of, user_of
 from .routing import Router
 
 
@@ -21,8 +21,6 @@ def register(router: Router, db: Database) -> None:
             return await settings.open_settings(ack, body, client, db)
         if word == "away":
             return await settings.away(ack, body, respond, db, rest)
-        message = help_message()
-        if word not in ("", "help"):
-            message["text"] = f"I don't know `{esc(word)}` yet. Here is what I can do:"
-            message["blocks"].insert(0, {"type": "section", "text": {"type": "mrkdwn", "text": message["text"]}})
-        await ack(**message)
+        # Own-ack and fast: one cached language lookup (no users.info before the answer).
+        t = await reader(db, team_of(body), user_of(body))
+        await ack(**help_message(t, None if word in ("", "help") else word))
