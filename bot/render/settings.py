@@ -68,11 +68,11 @@ def settings_modal(cur: Current, is_admin: bool, t: Text, channel: str | None = 
                  else t("Leave empty to use your Slack time zone (not known yet)."))
     e_g = t("e.g. {example}", example="Europe/Madrid")
     blocks = [
-        section(t("*Your reminders.* Times are in your own time zone; leave a field empty for the default.")),
         _input("language", t("Language"), _select(
             [_option(t("Slack's language ({language})", language=NAMES[cur.slack_language]), SLACK_LANGUAGE),
              *_languages()], cur.language or SLACK_LANGUAGE),
             t("What I write to you in: messages, forms and your Home tab.")),
+        section(t("*Your reminders.* Times are in your own time zone; leave a field empty for the default.")),
         _input("tz", t("Time zone"), _text(cur.tz_override, e_g), zone_hint),
     ]
     for rule, default in RULE_TIMES.items():
