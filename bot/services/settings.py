@@ -53,11 +53,6 @@ class Current:
     slack_language: str = "en"             # what the person's Slack locale gives
     workspace_language: str = "en"         # of channel posts: stored, else what a first save would store
 
-    @property
-    def reads(self) -> str:
-        """The language the person reads."""
-        return self.language or self.slack_language
-
 
 @dataclass
 class Choices:
