@@ -10,7 +10,7 @@ from bot.messaging import SlackPort
 from bot.render.home import home_view
 from bot.services import home as service
 
-from .common import learn_person, run
+from .common import learn_person, reader, run
 from .routing import Router
 
 
@@ -23,8 +23,10 @@ async def publish_home(client: AsyncWebClient, db: Database, team_id: str, user_
 def register(router: Router, db: Database) -> None:
     @router.effect("home")
     async def deliver_home(fx: Claimed, port: SlackPort):
-        data = await run(service.for_user, db, fx.payload["team"], fx.payload["user"])
-        await port.call("views_publish", {"user_id": fx.payload["user"], "view": home_view(data)})
+        team, user = fx.payload["team"], fx.payload["user"]
+        data = await run(service.for_user, db, team, user)
+        t = await reader(db, team, user, port.client)   # the Home is read by the person it belongs to
+        await port.call("views_publish", {"user_id": user, "view": home_view(data, t)})
 
     @router.event("app_home_opened")
     async def home_opened(body: dict, event: dict, client: AsyncWebClient):

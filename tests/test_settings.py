@@ -10,18 +10,20 @@ from harness import example, fill_state
 from rhythm import TEAM, utc
 from sqlmodel import select
 
+from bot.i18n import text_for
 from bot.models import AuditEvent, DeliveryStatus, Goal, Person, Workspace
 from scheduler.clock import at_local
 
 TODAY = date.today()
+EN = text_for("en")
 
 
 def submit(bot, view: dict, values: dict, user: str = "U0AE"):
     """Submit a view as Slack does: untouched text inputs keep their initial value; checkboxes too."""
     boxes = {b["block_id"]: b["element"] for b in view["blocks"]
              if b.get("type") == "input" and b["element"]["type"] == "checkboxes"}
-    filled = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"]
-              if b.get("type") == "input" and b["block_id"] not in boxes}
+    filled = {b["block_id"]: b["element"].get("initial_value", b["element"].get("initial_option"))
+              for b in view["blocks"] if b.get("type") == "input" and b["block_id"] not in boxes}
     filled.update({k: v for k, v in values.items() if k not in boxes})
     state = fill_state({**view, "blocks": [b for b in view["blocks"] if b.get("block_id") not in boxes]}, filled)
     for bid, el in boxes.items():
@@ -168,7 +170,7 @@ def test_workspace_time_zone_is_for_admins_only(bot, slack):
 def test_away_parsing_and_limits(bot, slack):
     start, end = TODAY + timedelta(days=10), TODAY + timedelta(days=20)
     said = answer(bot, slack, f"away {start}..{end}")
-    assert str(start) in said and str(end) in said
+    assert EN.date(start) in said and EN.date(end) in said                  # dates in the reader's format
     p = person(bot.db, "U0AE")
     assert (p.away_from, p.away_until) == (start, end)
 
@@ -186,7 +188,7 @@ def test_away_parsing_and_limits(bot, slack):
     p = person(bot.db, "U0AE")
     assert (p.away_from, p.away_until) == (start, end)                     # none of that changed anything
 
-    assert str(TODAY + timedelta(days=89)) in answer(bot, slack, f"away {TODAY}..{TODAY + timedelta(days=89)}")
+    assert EN.date(TODAY + timedelta(days=89)) in answer(bot, slack, f"away {TODAY}..{TODAY + timedelta(days=89)}")
     assert "Welcome back" in answer(bot, slack, "away off")
     assert person(bot.db, "U0AE").away_until is None
     assert "weren't set as away" in answer(bot, slack, "away off")

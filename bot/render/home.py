@@ -1,6 +1,10 @@
-"""App Home: my open items (nearest due first), minutes waiting for my sign-off, my unsigned minutes."""
+"""App Home: my open items (nearest due first), minutes waiting for my sign-off, my unsigned minutes —
+in the language of the person whose Home it is (`t`)."""
 from __future__ import annotations
 
+import inspect
+
+from ..i18n import Text
 from ..services.home import HomeData
 from .clients import home_blocks as client_blocks
 from .finance_home import finance_blocks
@@ -15,27 +19,42 @@ def _link(m) -> str:
     return f"<{m.permalink}|{title}>" if m.permalink else f"*{title}*"
 
 
-def home_view(data: HomeData) -> dict:
-    blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": "Your week with ae-bot"}}]
-    blocks.append({"type": "header", "text": {"type": "plain_text", "text": "My open action items"}})
+def _header(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": text}}
+
+
+def _theirs(blocks_of, *args, t: Text) -> list[dict]:
+    """Another domain's Home blocks, given the reader's Text once that domain takes one (its
+    conversion lands separately; until then it renders as it did)."""
+    if "t" in inspect.signature(blocks_of).parameters:
+        return blocks_of(*args, t=t)
+    return blocks_of(*args)
+
+
+def home_view(data: HomeData, t: Text) -> dict:
+    blocks: list[dict] = [_header(t("Your week with ae-bot")), _header(t("My open action items"))]
     if not data.items:
-        blocks.append(context("Nothing open. New items from `/task` and `/minutes` show up here."))
+        blocks.append(context(t("Nothing open. New items from `/task` and `/minutes` show up here.")))
     for item in data.items[:LIMIT]:
-        blocks.append(section(f"{esc(plain(item.text, 500))}\n{_due(item)}",
-                              accessory=button("Done", "item_done", str(item.id), style="primary")))
+        blocks.append(section(f"{esc(plain(item.text, 500))}\n{_due(item, t)}",
+                              accessory=button(t("Done"), "item_done", str(item.id), style="primary")))
     blocks.append({"type": "divider"})
-    blocks.append({"type": "header", "text": {"type": "plain_text", "text": "Waiting for my sign-off"}})
+    blocks.append(_header(t("Waiting for my sign-off")))
     if not data.to_sign:
-        blocks.append(context("You have signed everything you attended."))
+        blocks.append(context(t("You have signed everything you attended.")))
     for m in data.to_sign[:LIMIT]:
-        blocks.append(section(f"{_link(m)} · {day(m.held_on)} · version {m.version}",
-                              accessory=button("Sign off", "minutes_sign_off", f"{m.id}:{m.version}", style="primary")))
+        blocks.append(section(t("{title} · {date} · version {version}", title=_link(m), date=day(m.held_on, t),
+                                version=t.number(m.version)),
+                              accessory=button(t("Sign off"), "minutes_sign_off", f"{m.id}:{m.version}",
+                                               style="primary")))
     blocks.append({"type": "divider"})
-    blocks.append({"type": "header", "text": {"type": "plain_text", "text": "My minutes not fully signed"}})
+    blocks.append(_header(t("My minutes not fully signed")))
     if not data.unsigned_mine:
-        blocks.append(context("Every set of minutes you wrote is fully signed."))
+        blocks.append(context(t("Every set of minutes you wrote is fully signed.")))
     for m, signed, needed in data.unsigned_mine[:LIMIT]:
-        blocks.append(section(f"{_link(m)} · {day(m.held_on)} · {signed} of {needed} signed"))
-    blocks += client_blocks(data.clients or [])
-    blocks += finance_blocks(data.finance, len(blocks))
+        blocks.append(section(t.plural("{title} · {date} · {signed} of {n} signed",
+                                       "{title} · {date} · {signed} of {n} signed", needed,
+                                       title=_link(m), date=day(m.held_on, t), signed=t.number(signed))))
+    blocks += _theirs(client_blocks, data.clients or [], t=t)
+    blocks += _theirs(finance_blocks, data.finance, len(blocks), t=t)
     return {"type": "home", "blocks": blocks}

@@ -163,6 +163,22 @@ MESSAGES: dict[str, str] = {
 
 
     # --- settings, people ------------------------------------------------------------------------
+    "zone_unknown": N_("I don't know the time zone “{zone}”. Write it like Europe/Madrid or America/New_York."),
+    "zone_unknown_near": N_("I don't know the time zone “{zone}”. Did you mean {near}? Write it like "
+                            "Europe/Madrid or America/New_York."),
+    "time_unreadable": N_("Write a time as HH:MM on a 24-hour clock, e.g. {example}."),
+    "setting_gone": N_("That choice is no longer offered. Close this form and open /ae settings again."),
+    "workspace_tz_admin_only": N_("Only a workspace admin or owner can change the workspace time zone. "
+                                  "Ask one of them."),
+    "workspace_language_admin_only": N_("Only a workspace admin or owner can change the language of channel "
+                                        "posts. Ask one of them."),
+    "finance_admin_only": N_("Only a workspace admin or owner can choose who is in finance. Ask one of them."),
+    "lead_admin_only": N_("Only a workspace admin or owner can choose the leads. Ask one of them."),
+    "away_missing": N_("When are you away? Give your first and last day."),
+    "away_unreadable": N_("I can't read “{text}” as two dates: write the first and last day as YYYY-MM-DD."),
+    "away_backwards": N_("{first} is after {last}: put the first day first."),
+    "away_past": N_("{last} is in the past: pick days from today on."),
+    "away_too_long": N_("That is {days} days; the most is {limit}. Set a shorter time away."),
 
 
     # --- amounts (bot/amounts.py) ------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""A person's reminder settings (/ae settings) and holidays (/ae away), and the workspace's time zone."""
+"""A person's reminder settings and language (/ae settings) and holidays (/ae away), and the workspace's
+time zone and language. Problems are raised as codes (worded in bot/render/problems.py)."""
 from __future__ import annotations
 
 import difflib
@@ -12,9 +13,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlmodel import Session, select
 
 from ..db import Database
-from ..errors import InvalidInput
+from ..errors import InvalidInput, Problem, UserError
+from ..i18n import LANGUAGES, language_of
 from ..models import Person, Workspace
-from . import audit, people, roles
+from . import audit, people, readers, roles
 
 # Rules whose time a person may move, with the time they come at otherwise.
 RULE_TIMES: dict[str, tuple[int, int]] = {
@@ -29,7 +31,7 @@ OPT_OUTS: dict[str, tuple[str, ...]] = {
     "quarterly_review": ("quarterly_review", "yearly_review"),
 }
 AWAY_MAX_DAYS = 90
-AWAY_USAGE = "Usage: `/ae away YYYY-MM-DD..YYYY-MM-DD` (up to 90 days), or `/ae away off`."
+SLACK_LANGUAGE = "slack"   # the language select's value for "none chosen: follow Slack's locale"
 _HHMM = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 _RANGE = re.compile(r"^(\S+?)\s*(?:\.\.|…|–|—)\s*(\S+)$")
 
@@ -47,6 +49,9 @@ class Current:
     away_from: date | None = None
     away_until: date | None = None
     roles: dict[str, list[str]] = field(default_factory=dict)   # finance/lead holders (shown to admins)
+    language: str | None = None            # chosen in /ae settings; None: Slack's
+    slack_language: str = "en"             # what the person's Slack locale gives
+    workspace_language: str = "en"         # of channel posts: stored, else what a first save would store
 
 
 @dataclass
@@ -59,6 +64,8 @@ class Choices:
     weekly_planning: bool = False
     workspace_tz: str | None = None
     roles: dict[str, list[str]] | None = None   # None when the form did not offer them (not an admin)
+    language: str | None = None                  # SLACK_LANGUAGE or None: follow Slack's locale
+    workspace_language: str | None = None        # None when the form did not offer it or left it empty
 
 
 def fmt(hm: tuple[int, int]) -> str:
@@ -71,7 +78,7 @@ def _zones() -> dict[str, str]:
 
 
 def zone_name(text: str) -> str:
-    """The IANA name for what the person typed (any case); ValueError with a suggestion otherwise."""
+    """The IANA name for what the person typed (any case); a UserError with a suggestion otherwise."""
     text = (text or "").strip().replace(" ", "_")
     found = _zones().get(text.lower())
     if found:
@@ -82,8 +89,9 @@ def zone_name(text: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         pass
     near = difflib.get_close_matches(text.lower(), list(_zones()), n=1, cutoff=0.6)
-    hint = f" Did you mean {_zones()[near[0]]}?" if near else ""
-    raise ValueError(f"I don't know the time zone “{text[:64]}”. Write it like Europe/Madrid or America/New_York.{hint}")
+    if near:
+        raise UserError("zone_unknown_near", zone=text[:64], near=_zones()[near[0]])
+    raise UserError("zone_unknown", zone=text[:64])
 
 
 def _get_person(s: Session, team_id: str, user_id: str) -> Person:
@@ -100,10 +108,21 @@ def current(db: Database, team_id: str, user_id: str) -> Current:
         w = _get_workspace(s, team_id)
         stored = json.loads(p.reminder_times or "{}")
         times = {rule: fmt(_hhmm(stored.get(rule, "")) or default) for rule, default in RULE_TIMES.items()}
+        slack_language = language_of(p.locale)
         return Current(slack_tz=p.tz, tz_override=p.tz_override, times=times, opted_out=p.opted_out,
                        weekly_planning=bool(p.weekly_planning), workspace_tz=w.tz or "UTC",
                        away_from=p.away_from, away_until=p.away_until,
-                       roles={r: roles.holders(s, team_id, r) for r in roles.ROLES})
+                       roles={r: roles.holders(s, team_id, r) for r in roles.ROLES},
+                       language=p.language if p.language in LANGUAGES else None, slack_language=slack_language,
+                       workspace_language=_workspace_language(w, slack_language))
+
+
+def _workspace_language(w: Workspace, configurer_language: str) -> str:
+    """The stored language; for a workspace nobody has configured yet, the configurer's (the default a
+    first save stores); for one configured before languages existed, English (what its posts are in)."""
+    if w.language in LANGUAGES:
+        return w.language
+    return configurer_language if w.id is None else "en"
 
 
 def _hhmm(text: str) -> tuple[int, int] | None:
@@ -118,8 +137,8 @@ def validate(c: Choices, is_admin: bool) -> dict:
     errors, out = {}, {}
     try:
         out["tz_override"] = zone_name(c.tz_override) if c.tz_override.strip() else None
-    except ValueError as e:
-        errors["tz"] = str(e)
+    except UserError as e:
+        errors["tz"] = e.problem
     times = {}
     for rule, default in RULE_TIMES.items():
         text = (c.times.get(rule) or "").strip()
@@ -127,22 +146,33 @@ def validate(c: Choices, is_admin: bool) -> dict:
             continue   # empty: the default time
         hm = _hhmm(text)
         if hm is None:
-            errors[f"time_{rule}"] = f"Write a time as HH:MM on a 24-hour clock, e.g. {fmt(default)}."
+            errors[f"time_{rule}"] = Problem("time_unreadable", {"example": fmt(default)})
         elif hm != default:
             times[rule] = fmt(hm)
     out["times"] = times
     unknown = [r for r in c.opt_out if r not in OPT_OUTS]
     if unknown:
-        errors["opt_out"] = "That choice is no longer offered; reopen `/ae settings`."
+        errors["opt_out"] = Problem("setting_gone")
     out["opt_out"] = {rule for choice in c.opt_out if choice in OPT_OUTS for rule in OPT_OUTS[choice]}
+    if c.language in (None, "", SLACK_LANGUAGE):
+        out["language"] = None
+    elif c.language in LANGUAGES:
+        out["language"] = c.language
+    else:
+        errors["language"] = Problem("setting_gone")
     if c.workspace_tz is not None:
         if not is_admin:
-            errors["workspace_tz"] = "Only a workspace admin or owner can change the workspace time zone."
+            errors["workspace_tz"] = Problem("workspace_tz_admin_only")
         else:
             try:
                 out["workspace_tz"] = zone_name(c.workspace_tz) if c.workspace_tz.strip() else "UTC"
-            except ValueError as e:
-                errors["workspace_tz"] = str(e)
+            except UserError as e:
+                errors["workspace_tz"] = e.problem
+    if c.workspace_language and is_admin:
+        if c.workspace_language in LANGUAGES:
+            out["workspace_language"] = c.workspace_language
+        else:
+            errors["workspace_language"] = Problem("setting_gone")
     if errors:
         raise InvalidInput(errors)
     return out
@@ -157,24 +187,37 @@ def _role_changes(db: Database, team_id: str, c: Choices) -> dict[str, list[str]
             if r in roles.ROLES and set(users) != set(now[r])}
 
 
+def _workspace_language_change(db: Database, team_id: str, user_id: str, c: Choices) -> bool:
+    """Whether the form asks for another workspace language than the one the modal showed."""
+    if not c.workspace_language:
+        return False
+    with db.transaction() as s:
+        p = people.get(s, team_id, user_id)
+        shown = _workspace_language(_get_workspace(s, team_id), language_of(p.locale if p else None))
+    return c.workspace_language != shown
+
+
 def save(db: Database, team_id: str, user_id: str, c: Choices, is_admin: bool) -> Current:
-    """Write the person's settings (and the workspace's zone, for admins) in one transaction; then who holds
-    finance and lead (admins only), through roles.set_holders, which opens its own transaction. Everything is
-    validated before either is written, so only a database failure could leave the second one unwritten."""
+    """Write the person's settings (and the workspace's zone and language, for admins) in one transaction;
+    then who holds finance and lead (admins only), through roles.set_holders, which opens its own
+    transaction. Everything is validated before either is written, so only a database failure could leave
+    the second one unwritten."""
     changes = _role_changes(db, team_id, c)
     try:
         v, errors = validate(c, is_admin), {}
     except InvalidInput as e:
         v, errors = {}, dict(e.errors)
     if changes and not is_admin:
-        errors.update({r: f"Only a workspace admin or owner can choose who is {r}." for r in changes})
+        errors.update({r: Problem(f"{r}_admin_only") for r in changes})
+    if not is_admin and _workspace_language_change(db, team_id, user_id, c):
+        errors["workspace_language"] = Problem("workspace_language_admin_only")
     if errors:
         raise InvalidInput(errors)
     managed_out = {r for rules in OPT_OUTS.values() for r in rules}
     with db.transaction() as s:
         p = _get_person(s, team_id, user_id)
         before = {"tz_override": p.tz_override, "reminder_times": p.reminder_times, "opt_out": p.opt_out,
-                  "weekly_planning": p.weekly_planning}
+                  "weekly_planning": p.weekly_planning, "language": p.language}
         # Keep what this form does not manage (times and opt-outs of other rules).
         times = {k: val for k, val in json.loads(p.reminder_times or "{}").items() if k not in RULE_TIMES}
         times.update(v["times"])
@@ -183,23 +226,37 @@ def save(db: Database, team_id: str, user_id: str, c: Choices, is_admin: bool) -
         p.reminder_times = json.dumps(times, sort_keys=True)
         p.opt_out = ",".join(out) or None
         p.weekly_planning = c.weekly_planning
+        p.language = v["language"]
         s.add(p)
         s.flush()
         after = {"tz_override": p.tz_override, "reminder_times": p.reminder_times, "opt_out": p.opt_out,
-                 "weekly_planning": p.weekly_planning}
+                 "weekly_planning": p.weekly_planning, "language": p.language}
         changed = {k: after[k] for k in after if before[k] != after[k]}
-        if "workspace_tz" in v:
-            w = _get_workspace(s, team_id)
-            if w.tz != v["workspace_tz"]:
-                changed["workspace_tz"] = v["workspace_tz"]
-                w.tz = v["workspace_tz"]
-                s.add(w)
+        if "workspace_tz" in v or "workspace_language" in v:
+            changed.update(_save_workspace(s, team_id, v, language_of(p.locale)))
         if changed:
             audit.record(s, team_id, user_id, "settings.saved", "person", p.id, **changed)
     people.forget(team_id, user_id)   # the zone cache: "today" follows a new override at once
+    readers.forget("person", team_id, user_id)   # the very next reply is in the language just chosen
+    if "workspace_language" in changed:
+        readers.forget_all()   # every channel without a client language follows the workspace's
     if changes:
         roles.set_holders(db, team_id, user_id, is_admin, changes)
     return current(db, team_id, user_id)
+
+
+def _save_workspace(s: Session, team_id: str, v: dict, configurer_language: str) -> dict:
+    """The admin's workspace fields; the row a first save creates gets a language even when none was
+    chosen: the configurer's own (from their Slack locale)."""
+    w, changed = _get_workspace(s, team_id), {}
+    if "workspace_tz" in v and w.tz != v["workspace_tz"]:
+        changed["workspace_tz"] = w.tz = v["workspace_tz"]
+    language = v.get("workspace_language") or (configurer_language if w.id is None else None)
+    if language and w.language != language:
+        changed["workspace_language"] = w.language = language
+    if changed or w.id is None:
+        s.add(w)
+    return changed
 
 
 # --- /ae away ---------------------------------------------------------------------------------------
@@ -210,25 +267,24 @@ def parse_away(text: str) -> tuple[date, date] | None:
     if text.lower() in ("off", "clear", "none", "back"):
         return None
     if not text:
-        raise InvalidInput({"away": f"When are you away? {AWAY_USAGE}"})
+        raise InvalidInput.one("away", "away_missing")
     m = _RANGE.match(text)
     try:
         if not m:
             raise ValueError
         first, last = date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
     except ValueError:
-        raise InvalidInput({"away": f"I can't read “{text[:40]}” as two dates. {AWAY_USAGE}"}) from None
+        raise InvalidInput.one("away", "away_unreadable", text=text[:40]) from None
     return first, last
 
 
 def set_away(db: Database, team_id: str, user_id: str, first: date, last: date, today: date) -> Person:
     if first > last:
-        raise InvalidInput({"away": f"{first} is after {last}; put the first day first. {AWAY_USAGE}"})
+        raise InvalidInput.one("away", "away_backwards", first=first, last=last)
     if last < today:
-        raise InvalidInput({"away": f"{last} is in the past. {AWAY_USAGE}"})
+        raise InvalidInput.one("away", "away_past", last=last)
     if last - first >= timedelta(days=AWAY_MAX_DAYS):
-        raise InvalidInput({"away": f"That is {(last - first).days + 1} days; the most is {AWAY_MAX_DAYS}. "
-                                    f"{AWAY_USAGE}"})
+        raise InvalidInput.one("away", "away_too_long", days=(last - first).days + 1, limit=AWAY_MAX_DAYS)
     with db.transaction() as s:
         p = _get_person(s, team_id, user_id)
         p.away_from, p.away_until = first, last
