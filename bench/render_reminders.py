@@ -8,7 +8,7 @@ locales cycle through en-US, es-ES, ko-KR and zh-CN (every fifth of them with a 
 them, the AE of a tier A client with open work, and with two goals last quarter. Then it renders
 R deliveries — 30 % item due, 30 % item overdue (to whoever gave the item), 20 % daily progress
 call, 20 % quarterly goal review — exactly as a tick does (scheduler/engine.py): in batches of
-engine.BATCH, each with its own Context (people and languages loaded once per workspace and batch),
+engine.BATCH, each with its own Context (the batch's recipients read in one query, as the engine does),
 through each rule's `render`, database reads included. Nothing is sent: this times the render step
 only (tick_fanout.py times the whole tick against a fake Slack).
 
@@ -121,6 +121,7 @@ def run(db: Database, ds: list[Delivery], per_tick: bool = False) -> tuple[dict,
                     kept = ctx
                 ctx = kept
                 ctx.s = s
+            ctx.preload(batch)
             groups: dict[str, list[Delivery]] = {}
             for d in batch:
                 groups.setdefault(d.rule, []).append(d)

@@ -162,6 +162,7 @@ def _claim_and_render(db: Database, now: datetime, rules: dict, report: TickRepo
     out = []
     with db.transaction() as s:
         ctx = Context(s, now, now)
+        ctx.preload(claimed)
         groups: dict[str, list[Delivery]] = {}
         for d in claimed:
             groups.setdefault(d.rule, []).append(d)

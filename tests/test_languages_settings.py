@@ -195,13 +195,15 @@ def test_help_in_each_language_keeps_the_commands(bot, slack, lang):
     assert "&lt;!channel&gt;" in unknown["text"] and unknown["text"] != title and "/task" in json.dumps(unknown)
 
 
-def test_help_for_someone_never_seen_is_english_then_theirs(bot, slack):
-    """/ae help answers at once, asking Slack nothing first; it learns who asked for the next time."""
+def test_help_for_someone_never_seen_is_in_their_language_at_once(bot, slack):
+    """Someone never seen is looked up once (users.info: are they from outside the agency, which
+    language?) before the first answer; after that nothing is asked again."""
     slack.users["U0NEW"] = {"locale": "ko-KR"}
-    assert bot.command("/ae", "help", user="U0NEW").json()["text"] == "ae-bot commands"
-    slack.wait_for("users.info", where=lambda c: c.params.get("user") == "U0NEW")
+    assert bot.command("/ae", "help", user="U0NEW").json()["text"] == "ae-bot 명령어"
+    assert len(slack.calls_to("users.info")) == 1
     eventually(lambda: _known(bot, "U0NEW"))
     assert bot.command("/ae", "help", user="U0NEW").json()["text"] == "ae-bot 명령어"
+    assert len(slack.calls_to("users.info")) == 1
 
 
 def _known(bot, user: str) -> None:

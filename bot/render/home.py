@@ -2,7 +2,6 @@
 in the language of the person whose Home it is (`t`)."""
 from __future__ import annotations
 
-import inspect
 
 from ..i18n import Text
 from ..services.home import HomeData
@@ -21,14 +20,6 @@ def _link(m) -> str:
 
 def _header(text: str) -> dict:
     return {"type": "header", "text": {"type": "plain_text", "text": text}}
-
-
-def _theirs(blocks_of, *args, t: Text) -> list[dict]:
-    """Another domain's Home blocks, given the reader's Text once that domain takes one (its
-    conversion lands separately; until then it renders as it did)."""
-    if "t" in inspect.signature(blocks_of).parameters:
-        return blocks_of(*args, t=t)
-    return blocks_of(*args)
 
 
 def home_view(data: HomeData, t: Text) -> dict:
@@ -55,6 +46,6 @@ def home_view(data: HomeData, t: Text) -> dict:
         blocks.append(section(t.plural("{title} · {date} · {signed} of {n} signed",
                                        "{title} · {date} · {signed} of {n} signed", needed,
                                        title=_link(m), date=day(m.held_on, t), signed=t.number(signed))))
-    blocks += _theirs(client_blocks, data.clients or [], t=t)
-    blocks += _theirs(finance_blocks, data.finance, len(blocks), t=t)
+    blocks += client_blocks(data.clients or [], t=t)
+    blocks += finance_blocks(data.finance, len(blocks), t=t)
     return {"type": "home", "blocks": blocks}

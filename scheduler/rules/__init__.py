@@ -36,14 +36,38 @@ class Context:
     _loaded: set = field(default_factory=set)
     _zones: dict = field(default_factory=dict)
     _languages: dict = field(default_factory=dict)
+    _asked: set = field(default_factory=set)
+    _rendering: bool = False
 
     def person(self, team_id: str, user_id: str) -> Person | None:
-        if team_id not in self._loaded:
-            # One query per workspace and tick, not one per reminder.
-            for p in self.s.exec(select(Person).where(Person.team_id == team_id)):
+        key = (team_id, user_id)
+        if key in self._people or team_id in self._loaded or key in self._asked:
+            return self._people.get(key)
+        if self._rendering:
+            # Rendering a batch: its recipients were read in one query (preload); anyone else it
+            # names is read alone, not the whole workspace for every batch of fifty.
+            self._asked.add(key)
+            p = self.s.exec(select(Person).where(Person.team_id == team_id, Person.user_id == user_id)).first()
+            if p is not None:
+                self._people[key] = p
+            return p
+        # Finding occurrences walks everyone: one query per workspace and tick, not one per reminder.
+        for p in self.s.exec(select(Person).where(Person.team_id == team_id)):
+            self._people[(p.team_id, p.user_id)] = p
+        self._loaded.add(team_id)
+        return self._people.get(key)
+
+    def preload(self, deliveries) -> None:
+        """Before rendering a batch: its recipients, one query per workspace."""
+        self._rendering = True
+        wanted: dict[str, set[str]] = {}
+        for d in deliveries:
+            if (d.team_id, d.recipient) not in self._people and d.team_id not in self._loaded:
+                wanted.setdefault(d.team_id, set()).add(d.recipient)
+        for team_id, users in wanted.items():
+            for p in self.s.exec(select(Person).where(Person.team_id == team_id, Person.user_id.in_(users))):
                 self._people[(p.team_id, p.user_id)] = p
-            self._loaded.add(team_id)
-        return self._people.get((team_id, user_id))
+            self._asked.update((team_id, u) for u in users)
 
     def workspace_tz(self, team_id: str) -> str:
         if team_id not in self._zones:
