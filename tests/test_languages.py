@@ -104,3 +104,12 @@ def test_a_refusal_comes_in_the_readers_language(bot, slack):
     r = bot.command("/task", "找印刷厂", user="U0AE")
     answer = ack_text(r)
     assert "@提及" in answer and "用法" in answer, answer
+
+
+def test_a_modal_error_is_plain_text_and_a_message_is_escaped():
+    from bot.errors import InvalidInput
+    from bot.render.problems import describe, modal_errors
+
+    e = InvalidInput.one("amount", "amount_unreadable", text="1&2<3", example="1,200.50")
+    assert "“1&2<3”" in modal_errors(e, text_for("en"))["amount"]          # Slack shows modal errors as typed
+    assert "“1&amp;2&lt;3”" in describe(e, text_for("en"))                   # mrkdwn: escaped

@@ -163,6 +163,7 @@ MESSAGES: dict[str, str] = {
 
 
     # --- settings, people ------------------------------------------------------------------------
+    "roles_admin_only": N_("Only workspace admins can choose who is finance and who is lead. Ask one of them."),
     "zone_unknown": N_("I don't know the time zone “{zone}”. Write it like Europe/Madrid or America/New_York."),
     "zone_unknown_near": N_("I don't know the time zone “{zone}”. Did you mean {near}? Write it like "
                             "Europe/Madrid or America/New_York."),
@@ -194,7 +195,7 @@ MESSAGES: dict[str, str] = {
 }
 
 
-def _value(v, t: Text) -> str:
+def _value(v, t: Text, plain: bool = False) -> str:
     if isinstance(v, User):
         return mention(v.id)
     if isinstance(v, Money):
@@ -204,12 +205,13 @@ def _value(v, t: Text) -> str:
     if isinstance(v, (int, Decimal)) and not isinstance(v, bool):
         return t.number(v)
     if isinstance(v, (list, tuple)):
-        return t.join([_value(x, t) for x in v])
-    return esc(str(v))
+        return t.join([_value(x, t, plain) for x in v])
+    return str(v) if plain else esc(str(v))
 
 
-def describe(problem: Problem | UserError | str, t: Text) -> str:
-    """The problem in the reader's words. (A plain string is shown as is.)"""
+def describe(problem: Problem | UserError | str, t: Text, plain: bool = False) -> str:
+    """The problem in the reader's words (`plain`: for a modal's plain-text error, nothing escaped).
+    (A plain string is shown as is.)"""
     if isinstance(problem, UserError):
         problem = problem.problem
     if isinstance(problem, str):
@@ -218,9 +220,9 @@ def describe(problem: Problem | UserError | str, t: Text) -> str:
     if msgid is None:
         # Until every service speaks codes, an English sentence raised as is is shown as is.
         return problem.code if " " in problem.code else t(MESSAGES["invalid"])
-    return t(msgid, **{k: _value(v, t) for k, v in problem.params.items()})
+    return t(msgid, **{k: _value(v, t, plain) for k, v in problem.params.items()})
 
 
 def modal_errors(e: InvalidInput, t: Text) -> dict[str, str]:
     """`response_action: errors` for a modal: each block's problem in the reader's words (plain text)."""
-    return {block: describe(p, t) for block, p in e.errors.items()}
+    return {block: describe(p, t, plain=True) for block, p in e.errors.items()}

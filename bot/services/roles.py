@@ -22,20 +22,11 @@ def has_role(s: Session, team_id: str, user_id: str, role: str, is_admin: bool) 
     return user_id in named if named else is_admin
 
 
-def require(s: Session, team_id: str, user_id: str, role: str, is_admin: bool, doing: str) -> None:
-    """Raise NotAllowed with who to ask, unless the person holds the role."""
-    if has_role(s, team_id, user_id, role, is_admin):
-        return
-    named = holders(s, team_id, role)
-    who = ", ".join(f"<@{u}>" for u in named) if named else "a workspace admin"
-    raise NotAllowed(f"Only {role} can {doing}. Ask {who}.")
-
-
 def set_holders(db: Database, team_id: str, actor_id: str, actor_is_admin: bool,
                 wanted: dict[str, list[str]]) -> None:
     """Replace who holds each role given (admins only), in one transaction with an audit event."""
     if not actor_is_admin:
-        raise NotAllowed("Only workspace admins can choose who is finance and who is lead.")
+        raise NotAllowed("roles_admin_only")
     with db.transaction() as s:
         for role, users in wanted.items():
             if role not in ROLES:
