@@ -196,7 +196,8 @@ async def reader(db: Database, team_id: str | None, user_id: str | None,
     client, someone we have never seen is looked up first, so a first answer is in their language."""
     if not team_id or not user_id:
         return text_for(None)
-    lang = await run_now(readers.person_language, db, team_id, user_id)
+    lang = readers.cached_person_language(team_id, user_id) or await run_now(readers.person_language, db, team_id,
+                                                                              user_id)
     if lang is None and client is not None:
         await learn_person(client, db, team_id, user_id)
         lang = await run_now(readers.person_language, db, team_id, user_id)

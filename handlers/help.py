@@ -32,7 +32,9 @@ async def _reader(db: Database, body: dict) -> Text:
     """Own-ack and fast: one cached language lookup, no users.info before the answer. Someone never
     seen reads English this once; Slack is asked who they are behind the commit, for the next time."""
     team, user = team_of(body), user_of(body)
-    lang = await run_now(readers.person_language, db, team, user) if team and user else None
+    lang = None
+    if team and user:   # cached: a dict lookup; else one query in a thread
+        lang = readers.cached_person_language(team, user) or await run_now(readers.person_language, db, team, user)
     if lang is None and team and user and in_scope():
         effects.record("learn_person", {"team": team, "user": user}, key=f"learn:{team}:{user}",
                        team_id=team, coalesce=True)

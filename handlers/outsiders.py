@@ -41,9 +41,13 @@ def home_view(t: Text) -> dict:
 async def is_outsider(db: Database, client: AsyncWebClient, team_id: str, user_id: str | None) -> bool:
     if not team_id or not user_id:
         return False
-    known = await run(audience.is_outsider, db, team_id, user_id)
+    known = audience.cached_outsider(team_id, user_id)   # most requests: a dict lookup, no thread
+    if known is None:
+        known = await run(audience.is_outsider, db, team_id, user_id)
     if known is None:   # a first contact: users.info first, then we know
         await learn_person(client, db, team_id, user_id)
+        known = audience.cached_outsider(team_id, user_id)   # most requests: a dict lookup, no thread
+    if known is None:
         known = await run(audience.is_outsider, db, team_id, user_id)
     return bool(known)
 

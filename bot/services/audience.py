@@ -113,6 +113,12 @@ _OUTSIDER_TTL = 60.0
 _outsiders: dict[tuple[str, str], tuple[bool, float]] = {}
 
 
+def cached_outsider(team_id: str, user_id: str) -> bool | None:
+    """Whether this process knows the person is from outside (None: it doesn't know yet)."""
+    hit = _outsiders.get((team_id, user_id))
+    return hit[0] if hit and time.monotonic() - hit[1] < _OUTSIDER_TTL else None
+
+
 def is_outsider(db: Database, team_id: str, user_id: str) -> bool | None:
     """From outside the agency, as users.info told us (learned with the person's profile); kept a
     minute in this process, like zones, so a colleague's every click costs no query."""

@@ -35,6 +35,11 @@ def forget(*key) -> None:
     _cache.pop(key, None)
 
 
+def cached_person_language(team_id: str, user_id: str) -> str | None:
+    """The person's language if this process knows it (a dict lookup: no thread, no query)."""
+    return _cached(("person", team_id, user_id))
+
+
 def person_language(db: Database, team_id: str, user_id: str) -> str | None:
     """The person's language; None while we don't know them (users.info not read yet)."""
     key = ("person", team_id, user_id)
