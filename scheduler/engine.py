@@ -133,14 +133,13 @@ def _insert_new(s, rows: list[dict]) -> list:
     if not rows:
         return []
     insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    out = []
-    for i in range(0, len(rows), 500):
-        stmt = (insert(Delivery).values(rows[i:i + 500])
-                .on_conflict_do_nothing(index_elements=["team_id", "rule", "subject", "recipient", "period"])
-                .returning(Delivery.id, Delivery.rule, Delivery.subject, Delivery.recipient, Delivery.period,
-                           Delivery.status, Delivery.due_at, Delivery.error))
-        out += list(s.execute(stmt))
-    return out
+    # One statement, executed for many rows: SQLAlchemy batches it ("insertmanyvalues") with a cached
+    # compile, where a VALUES clause of 500 literal rows was compiled afresh for every batch.
+    stmt = (insert(Delivery)
+            .on_conflict_do_nothing(index_elements=["team_id", "rule", "subject", "recipient", "period"])
+            .returning(Delivery.id, Delivery.rule, Delivery.subject, Delivery.recipient, Delivery.period,
+                       Delivery.status, Delivery.due_at, Delivery.error))
+    return list(s.execute(stmt, rows))
 
 
 # --- claiming, rendering, sending, recording -------------------------------------------------------
