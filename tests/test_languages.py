@@ -2,6 +2,7 @@
 Slack locale's language; words typed in any of the four are understood."""
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -113,3 +114,16 @@ def test_a_modal_error_is_plain_text_and_a_message_is_escaped():
     e = InvalidInput.one("amount", "amount_unreadable", text="1&2<3", example="1,200.50")
     assert "“1&2<3”" in modal_errors(e, text_for("en"))["amount"]          # Slack shows modal errors as typed
     assert "“1&amp;2&lt;3”" in describe(e, text_for("en"))                   # mrkdwn: escaped
+
+
+def test_a_korean_colleagues_item_dm_and_done_confirmation(bot, slack):
+    slack.users["U0MINJI"] = {"locale": "ko-KR", "real_name": "Kim Minji"}
+    bot.command("/task", "<@U0MINJI> Send the media plan by tomorrow", user="U0AE")
+    dm = slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "U0MINJI")[0].params
+    assert "실행 항목" in dm["blocks"][0]["text"]["text"] and dm["blocks"][-1]["elements"][0]["text"]["text"] == "완료"
+    from test_tasks_home import item_by_text
+
+    item = item_by_text(bot, "Send the media plan")
+    bot.click("item_done", str(item.id), user="U0MINJI", channel="D0MINJI", message_ts=item.dm_ts)
+    update = slack.wait_for("chat.update", where=lambda c: c.params.get("ts") == item.dm_ts)[0].params
+    assert "완료" in json.dumps(update, ensure_ascii=False) and "Done by" not in json.dumps(update)
