@@ -18,9 +18,15 @@ from harness import BotServer  # noqa: E402
 from bot.settings import sqlalchemy_url  # noqa: E402
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: what it tests does not depend on the database "
+                            "(wording, token checks): run on SQLite only, to keep the suite short")
+
+
 def pytest_generate_tests(metafunc):
     if "db_url" in metafunc.fixturenames or "empty_db_url" in metafunc.fixturenames:
-        kinds = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
+        both = not metafunc.definition.get_closest_marker("sqlite_only")
+        kinds = ["sqlite"] + (["postgres"] if both and os.environ.get("TEST_DATABASE_URL") else [])
         metafunc.parametrize("db_kind", kinds)
 
 
@@ -104,6 +110,16 @@ def empty_db_url(db_kind, tmp_path):
 @pytest.fixture
 def slack():
     fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def teams():
+    """Teams' far side: Bot Framework's keys, Microsoft's token endpoint, the Bot Connector."""
+    from fake_teams import FakeTeams
+
+    fake = FakeTeams().start()
     yield fake
     fake.stop()
 

@@ -23,6 +23,9 @@ from bot.render.finance_home import finance_blocks
 from bot.services import invoices as service
 from i18n_checks import problems
 
+# The wording is the same on either database; the English suite covers PostgreSQL.
+pytestmark = pytest.mark.sqlite_only
+
 
 def person(bot, slack, user, locale, tz=MADRID):
     """Someone we know, with a Slack locale (a Person row as users.info leaves it, and Slack says the same)."""

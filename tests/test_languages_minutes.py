@@ -22,6 +22,9 @@ from bot.render.signoff_nudges import signoff_nudge
 from bot.services import minutes as svc
 from scheduler.rules.signoff import SignoffNudge
 
+# The wording is the same on either database; the English suite covers PostgreSQL.
+pytestmark = pytest.mark.sqlite_only
+
 
 def blocks_text(call) -> str:
     return json.dumps(call.params.get("blocks"), ensure_ascii=False)

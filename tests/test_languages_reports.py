@@ -24,6 +24,9 @@ from bot.services.reports import Pending, Posted, WeeklyDraft
 from scheduler.rules.digest import WeeklyDigest
 from scheduler.rules.report import WeeklyReport
 
+# The wording is the same on either database; the English suite covers PostgreSQL.
+pytestmark = pytest.mark.sqlite_only
+
 NOON_UTC = utc(2026, 11, 30, 12, 0)      # Monday 12:00 for an AE in UTC: the report covers Nov 23 – 29
 
 

@@ -23,6 +23,9 @@ from bot.services.home import HomeData
 from bot.services.settings import Current
 from i18n_checks import problems
 
+# The wording is the same on either database; the English suite covers PostgreSQL.
+pytestmark = pytest.mark.sqlite_only
+
 TODAY = date.today()
 
 

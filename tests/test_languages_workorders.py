@@ -21,6 +21,9 @@ from bot.services import workorders as service
 from bot.services.clients import ClientRow, Saved
 from i18n_checks import problems
 
+# The wording is the same on either database; the English suite covers PostgreSQL.
+pytestmark = pytest.mark.sqlite_only
+
 SOON = date.today() + timedelta(days=20)
 
 

@@ -12,12 +12,21 @@ import pytest
 from fake_teams import FakeTeams
 from harness import BotServer
 
+# Token checks come before any database; test_teams_identity.py runs on both.
+pytestmark = pytest.mark.sqlite_only
 
-@pytest.fixture
-def teams():
-    fake = FakeTeams().start()
-    yield fake
-    fake.stop()
+
+@pytest.fixture(scope="module")
+def door(tmp_path_factory):
+    """One bot for the table of refused requests (nothing they do reaches the database)."""
+    from fake_slack import FakeSlack
+
+    slack, teams = FakeSlack().start(), FakeTeams().start()
+    server = BotServer(f"sqlite:///{tmp_path_factory.mktemp('door') / 'door.db'}", slack, teams=teams)
+    yield server, teams
+    server.stop()
+    slack.stop()
+    teams.stop()
 
 
 @pytest.fixture
@@ -98,7 +107,8 @@ def test_the_answer_is_in_the_readers_language(both, teams):
 @pytest.mark.parametrize("case", ["none", "not_bearer", "garbage", "forged", "expired", "not_yet",
                                   "wrong_audience", "wrong_issuer", "unknown_key", "hs256", "none_alg",
                                   "wrong_service_url", "no_exp"])
-def test_bad_tokens_are_refused_before_anything_is_read_or_written(both, teams, case):
+def test_bad_tokens_are_refused_before_anything_is_read_or_written(door, case):
+    both, teams = door
     a = activity(teams, "help")
     now = int(time.time())
     token = {
@@ -127,7 +137,8 @@ def test_bad_tokens_are_refused_before_anything_is_read_or_written(both, teams, 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"\xff\xfe", b"[]", b'{"type": "message"}',
                                  b'{"type": 3, "serviceUrl": "x"}'])
-def test_an_unreadable_signed_activity_gets_400(both, teams, raw):
+def test_an_unreadable_signed_activity_gets_400(door, raw):
+    both, teams = door
     r = post(both, None, teams.inbound_token(), raw=raw)
     assert r.status_code == 400
 

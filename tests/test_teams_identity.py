@@ -9,16 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot.teams.identity import team_key, user_key
-from fake_teams import FakeTeams
 from harness import BotServer
 from test_teams_front import activity
-
-
-@pytest.fixture
-def teams():
-    fake = FakeTeams().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

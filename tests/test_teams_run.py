@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import httpx
-import pytest
 
 from fake_teams import FakeTeams
 from urllib.parse import urlencode
@@ -15,13 +14,6 @@ from urllib.parse import urlencode
 from harness import SECRET, example, sign
 from test_run_modes import _free_port, _stop, _wait_healthy
 from test_teams_front import activity
-
-
-@pytest.fixture
-def teams():
-    fake = FakeTeams().start()
-    yield fake
-    fake.stop()
 
 
 def _run(tmp_path, **env) -> subprocess.Popen:

@@ -39,7 +39,7 @@ def remember(db: Database, team_id: str, user_id: str, *, name: str = "", tz: st
             with db.transaction() as s:
                 p = get(s, team_id, user_id) or Person(team_id=team_id, user_id=user_id)
                 p.name = (name or p.name or "")[:200]
-                p.tz = tz if tz and _valid_zone(tz) else p.tz
+                p.tz = tz if tz and valid_zone(tz) else p.tz
                 p.locale = locale or p.locale
                 p.refreshed_at = utcnow()
                 s.add(p)
@@ -99,7 +99,7 @@ def today_for(db: Database, team_id: str, user_id: str, now: datetime | None = N
     return today_in(cached_zone(team_id, user_id) or zone_of(db, team_id, user_id), now)
 
 
-def _valid_zone(name: str) -> bool:
+def valid_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
         return True

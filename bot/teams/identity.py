@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import select
 
@@ -45,15 +44,7 @@ def sender_of(activity: dict) -> Sender:
     tz = info.get("timezone") or activity.get("localTimezone")
     return Sender(team_key(tenant), user_key(tenant, who.get("aadObjectId") or who.get("id", "")), tenant,
                   str(who.get("name") or ""), info.get("locale") or activity.get("locale"),
-                  tz if isinstance(tz, str) and _zone(tz) else None)
-
-
-def _zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-        return True
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
+                  tz if isinstance(tz, str) and people.valid_zone(tz) else None)
 
 
 def _kind(activity: dict) -> str:
