@@ -251,7 +251,7 @@ def test_worker_killed_mid_burst_of_sign_offs(db, db_url, slack, tmp_path, front
     worker = front.worker()
     front.wait_serving(worker)
     clicks = [_click(slack, n, ATTENDEES[n % len(ATTENDEES)], minutes_id, ts) for n in range(200)]
-    burst = Burst(front.url, clicks, threads=4)
+    burst = Burst(front.url, clicks, threads=4, pause=0.03)   # long enough to kill inside it
 
     burst.wait_answered(50)
     slack.wait_for("chat.update", 1, timeout=30)    # the worker is signing and refreshing
