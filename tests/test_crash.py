@@ -162,7 +162,7 @@ def test_whole_process_group_killed_mid_burst_of_tasks(db, db_url, slack, tmp_pa
     burst = Burst(front.url, requests, threads=TASK_THREADS, pause=0.03)
 
     burst.wait_answered(40)
-    slack.wait_for("chat.postMessage", 5, timeout=30)
+    slack.wait_for("chat.postMessage", 1, timeout=30)   # work has begun (owners are looked up first)
     killed = front.kill_everything()
     at_kill = burst.snapshot()
     dead = held(db)
