@@ -9,6 +9,7 @@ through the connector by a worker: acked means kept, as for Slack.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import re
@@ -16,7 +17,6 @@ import re
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .. import effects
 from ..i18n import language_of, text_for
 from ..services import readers
 from ..settings import Settings
@@ -24,7 +24,10 @@ from ..uow import RequestScope
 from . import identity
 from .auth import InboundAuth, Refused
 from .sdk import StarletteAdapter, build_app
+from .domains import commands
+from .domains.help import not_yet
 from .tokens import OutboundTokens
+from .turns import Turn
 
 log = logging.getLogger("ae_bot.teams")
 
@@ -65,6 +68,7 @@ class TeamsFront:
                              tenant_id=settings.teams_tenant_id or None,
                              metadata_url=settings.teams_openid_metadata_url,
                              service_url="https://smba.trafficmanager.net/teams", adapter=self.adapter)
+        self.commands = commands()
         self._listen()
 
     async def start(self) -> None:
@@ -98,6 +102,7 @@ class TeamsFront:
         scope = RequestScope(self.db)
         try:
             with scope.active():
+                _current_raw.set(activity)
                 await asyncio.to_thread(identity.observe, self.db, activity)
                 result = await handler({"body": activity, "headers": dict(request.headers)})
             if result["status"] < 300:
@@ -113,16 +118,63 @@ class TeamsFront:
         return JSONResponse(body, status_code=result["status"]) if body is not None \
             else Response(b"", status_code=result["status"])
 
-    # --- listeners ------------------------------------------------------------------------------------
+    # --- listeners: dispatch on the domains' table (bot/teams/domains) ------------------------------
     def _listen(self) -> None:
+        table = self.commands
+
         @self.app.on_message
         async def on_message(ctx):
-            activity = ctx.activity
-            t = text_for(await asyncio.to_thread(self._language, activity))
-            words = command_text(activity.text).split(" ", 1)
+            turn = await self._turn(ctx)
+            words = command_text(ctx.activity.text).split(" ", 1)
             command = words[0].lower() if words and words[0] else "help"
-            text = help_text(t) if command == "help" else not_yet(t, command)
-            await self._reply(activity, text)
+            turn.args = words[1] if len(words) > 1 else ""
+            listener = table.texts.get(command)
+            if listener is None:
+                turn.value = _value(turn.raw)
+                verb = turn.value.get("verb") if isinstance(turn.value.get("verb"), str) else None
+                if verb in table.actions:      # an Action.Submit fallback arrives as a message with a value
+                    await table.actions[verb](turn)
+                    return
+                turn.reply(not_yet(turn.t, command))
+                return
+            await listener(turn)
+
+        @self.app.on_card_action_execute
+        async def on_card_action(ctx):
+            turn = await self._turn(ctx)
+            action = (turn.raw.get("value") or {}).get("action") or {}
+            turn.value = action.get("data") if isinstance(action.get("data"), dict) else {}
+            listener = table.actions.get(str(action.get("verb") or ""))
+            if listener is None:
+                return _card_message(not_yet(turn.t, str(action.get("verb") or "")[:40]))
+            return await listener(turn)
+
+        @self.app.on_dialog_open
+        async def on_dialog_open(ctx):
+            turn = await self._turn(ctx)
+            turn.value = _dialog_data(turn.raw)
+            listener = table.dialog_opens.get(str(turn.value.get("dialog") or ""))
+            return await listener(turn) if listener else _dialog_message(not_yet(turn.t, "dialog"))
+
+        @self.app.on_dialog_submit
+        async def on_dialog_submit(ctx):
+            turn = await self._turn(ctx)
+            turn.value = _dialog_data(turn.raw)
+            listener = table.dialog_submits.get(str(turn.value.get("dialog") or ""))
+            return await listener(turn) if listener else _dialog_message(not_yet(turn.t, "dialog"))
+
+        @self.app.on_install_add
+        async def on_install(ctx):
+            if table.installed:
+                turn = await self._turn(ctx)
+                for listener in table.installed:
+                    await listener(turn)
+
+    async def _turn(self, ctx) -> Turn:
+        raw = _current_raw.get()
+        sender = identity.sender_of(raw)
+        t = text_for(await asyncio.to_thread(self._language, ctx.activity))
+        return Turn(activity=ctx.activity, raw=raw, db=self.db, t=t, sender=sender)
 
     def _language(self, activity) -> str:
         """The person's language (their /settings choice, else their Teams locale), as for Slack."""
@@ -132,13 +184,28 @@ class TeamsFront:
                                        identity.user_key(tenant, who.aad_object_id or who.id))
         return lang or language_of(getattr(activity, "locale", None))
 
-    async def _reply(self, activity, text: str) -> None:
-        """The answer: an effect of the request's scope, committed before the 200 (a redelivered
-        activity is one answer)."""
-        effects.record("teams_send", {"service_url": activity.service_url, "conversation": activity.conversation.id,
-                                      "activity": {"type": "message", "text": text, "textFormat": "markdown",
-                                                   "replyToId": activity.id}},
-                       key=f"teams:reply:{activity.conversation.id}:{activity.id}", priority=0)
+
+_current_raw: contextvars.ContextVar[dict] = contextvars.ContextVar("teams_raw_activity")
+
+
+def _value(raw: dict) -> dict:
+    value = raw.get("value")
+    return value if isinstance(value, dict) else {}
+
+
+def _dialog_data(raw: dict) -> dict:
+    data = _value(raw).get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def _card_message(text: str) -> dict:
+    """An `adaptiveCard/action` answer that shows a message instead of a new card."""
+    return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
+
+
+def _dialog_message(text: str) -> dict:
+    """A `task/fetch` or `task/submit` answer that shows a message in the dialog."""
+    return {"task": {"type": "message", "value": text}}
 
 
 async def teams_port(settings: Settings):
@@ -152,12 +219,3 @@ async def teams_port(settings: Settings):
     await app.initialize()
     return TeamsPort(app)
 
-
-def help_text(t) -> str:
-    return t("**ae-bot in Teams** is being built. For now, write **help** to see this. Minutes, action "
-             "items, clients, work orders and invoices are in Slack today and come to Teams next.")
-
-
-def not_yet(t, command: str) -> str:
-    return t("I can't do “{command}” in Teams yet. Write **help** to see what I can do here.",
-             command=command[:40])
