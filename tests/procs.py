@@ -154,9 +154,12 @@ class Burst:
     """POST signed bodies to /slack/events from a pool of threads, in the background."""
 
     def __init__(self, url: str, bodies: list[tuple[str, bytes, str]], threads: int = 8, timeout: float = 20,
-                 pause: float = 0.0):
-        """`pause`: seconds each thread waits after each request (people type; Slack is not a flood)."""
+                 pause: float = 0.0, hold_at: int | None = None):
+        """`pause`: seconds each thread waits after each request (people type; Slack is not a flood).
+        `hold_at`: the requests from that one on wait for `release()` — a kill then lands inside the
+        burst however slow the machine is, rather than by a race against it."""
         self.url, self.bodies, self.timeout, self.pause = url, bodies, timeout, pause
+        self.hold_at, self._go = hold_at, threading.Event()
         self.status: dict[str, int | str] = {}
         self.started = 0
         self._lock = threading.Lock()
@@ -169,7 +172,10 @@ class Burst:
         if client is None:
             client = self._local.client = httpx.Client(timeout=self.timeout)
         with self._lock:
+            n = self.started
             self.started += 1
+        if self.hold_at is not None and n >= self.hold_at:
+            self._go.wait(self.timeout * 6)
         try:
             r = client.post(f"{self.url}/slack/events", content=body,
                             headers={"Content-Type": ctype, **sign(body)})
@@ -179,6 +185,9 @@ class Burst:
         with self._lock:
             self.status[key] = result
         time.sleep(self.pause)
+
+    def release(self) -> None:
+        self._go.set()
 
     @property
     def answered(self) -> list[str]:
@@ -197,6 +206,7 @@ class Burst:
             time.sleep(0.002)
 
     def join(self, timeout: float = 120) -> Counter:
+        self.release()
         for f in self._futures:
             f.result(timeout)
         self._pool.shutdown()

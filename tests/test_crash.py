@@ -125,12 +125,13 @@ def test_worker_killed_mid_burst_of_tasks(db, db_url, slack, tmp_path, fronts):
     worker = front.worker()
     front.wait_serving(worker)
     requests = [_task(slack, n) for n in range(200)]
-    burst = Burst(front.url, requests, threads=TASK_THREADS, pause=0.03)
+    burst = Burst(front.url, requests, threads=TASK_THREADS, pause=0.03, hold_at=60)
 
     burst.wait_answered(50)
     slack.wait_for("chat.postMessage", 5, timeout=30)    # the worker is delivering
     front.kill_worker(worker)
     at_kill = burst.snapshot()
+    burst.release()
     assert at_kill["acked"] < len(requests), f"the kill came after the burst: {at_kill}"
     dead = held(db)
     assert not any(front.serving(p) for p in front.workers()), "the replacement claimed before the snapshot"
@@ -159,12 +160,13 @@ def test_whole_process_group_killed_mid_burst_of_tasks(db, db_url, slack, tmp_pa
     worker = front.worker()
     front.wait_serving(worker)
     requests = [_task(slack, n) for n in range(100)]
-    burst = Burst(front.url, requests, threads=TASK_THREADS, pause=0.03)
+    burst = Burst(front.url, requests, threads=TASK_THREADS, pause=0.03, hold_at=50)
 
     burst.wait_answered(40)
     slack.wait_for("chat.postMessage", 1, timeout=30)   # work has begun (owners are looked up first)
     killed = front.kill_everything()
     at_kill = burst.snapshot()
+    burst.release()   # the rest meet a dead front
     dead = held(db)
     dead.pop("tokens")
     outcome = burst.join()
@@ -251,12 +253,13 @@ def test_worker_killed_mid_burst_of_sign_offs(db, db_url, slack, tmp_path, front
     worker = front.worker()
     front.wait_serving(worker)
     clicks = [_click(slack, n, ATTENDEES[n % len(ATTENDEES)], minutes_id, ts) for n in range(200)]
-    burst = Burst(front.url, clicks, threads=4, pause=0.03)   # long enough to kill inside it
+    burst = Burst(front.url, clicks, threads=4, pause=0.03, hold_at=60)
 
     burst.wait_answered(50)
     slack.wait_for("chat.update", 1, timeout=30)    # the worker is signing and refreshing
     front.kill_worker(worker)
     at_kill = burst.snapshot()
+    burst.release()
     assert at_kill["acked"] < len(clicks), f"the kill came after the burst: {at_kill}"
     dead = held(db)
     assert not any(front.serving(p) for p in front.workers()), "the replacement claimed before the snapshot"
